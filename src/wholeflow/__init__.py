@@ -1,0 +1,49 @@
+"""wholeflow: whole-system patient flow for health and social care.
+
+The public API is small and pinned by ``tests/test_public_api.py``. Names are imported lazily
+so that ``import wholeflow`` (and the CLI's ``--help``) does not pay for numba or pandas.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it
+_EXPORTS: dict[str, str] = {
+    "load_model": "wholeflow.model.loader",
+    "Model": "wholeflow.model.schema",
+    "WholeflowError": "wholeflow.errors",
+    "ModelError": "wholeflow.errors",
+    "DataError": "wholeflow.errors",
+    "SimulationError": "wholeflow.errors",
+    "DeadlockError": "wholeflow.errors",
+}
+
+__all__ = ["__version__", *sorted(_EXPORTS)]
+
+if TYPE_CHECKING:  # pragma: no cover
+    from wholeflow.errors import (
+        DataError,
+        DeadlockError,
+        ModelError,
+        SimulationError,
+        WholeflowError,
+    )
+    from wholeflow.model.loader import load_model
+    from wholeflow.model.schema import Model
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'wholeflow' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,0 +1,3 @@
+from wholeflow.cli.main import run
+
+run()

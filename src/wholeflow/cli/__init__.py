@@ -1,0 +1,1 @@
+"""The ``wholeflow`` command line. Each command group lives in its own module here."""

@@ -1,0 +1,78 @@
+"""Entry point of the ``wholeflow`` command.
+
+Each command group is a module of this package with a ``register(app)`` function; heavy imports
+(numba, pandas, duckdb) happen inside commands so ``wholeflow --help`` stays quick. Errors a user
+can cause (:class:`~wholeflow.errors.WholeflowError`) print as plain messages and exit with code
+2; anything else is a bug: we print a short apology, write the traceback to a log file and exit
+with code 3, so no Python traceback reaches a user's screen.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import tempfile
+import traceback
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from wholeflow.errors import WholeflowError
+
+#: Command-group modules (in help order). Add a module here to add its commands.
+COMMAND_MODULES = ["model"]
+
+app = typer.Typer(
+    name="wholeflow",
+    help="Whole-system patient flow: model, simulate, diagnose, measure and show.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+err_console = Console(stderr=True)
+
+
+def _register_all() -> None:
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"wholeflow.cli.{name}").register(app)
+
+
+_register_all()
+
+
+def run(argv: list[str] | None = None) -> None:
+    """Run the CLI, turning every error into a message and an exit code."""
+    try:
+        app(args=argv, standalone_mode=False)
+    except WholeflowError as err:
+        err_console.print(f"[bold red]error:[/] {err}", highlight=False, soft_wrap=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        err_console.print("stopped (Ctrl-C); finished work was kept where the command says so")
+        sys.exit(130)
+    except SystemExit:
+        raise
+    except Exception as err:  # a bug: keep the traceback for the report, spare the user
+        import click
+
+        if isinstance(err, click.exceptions.Abort):
+            sys.exit(130)
+        if isinstance(err, click.ClickException):
+            err.show()
+            sys.exit(2)
+        log = Path(tempfile.gettempdir()) / "wholeflow-error.log"
+        log.write_text(traceback.format_exc(), encoding="utf-8")
+        err_console.print(
+            f"[bold red]internal error:[/] {type(err).__name__}: {err}\n"
+            f"This is a bug in wholeflow. The details are in {log}; please attach it to an issue.",
+            highlight=False,
+        )
+        sys.exit(3)
+    else:
+        # standalone_mode=False returns click's exit code instead of exiting
+        pass
+
+
+if __name__ == "__main__":  # pragma: no cover
+    run()

@@ -1,0 +1,30 @@
+"""The public API is a contract with users' scripts: adding is fine, removing is a break."""
+
+import wholeflow
+
+PINNED = {
+    "DataError",
+    "DeadlockError",
+    "Model",
+    "ModelError",
+    "SimulationError",
+    "WholeflowError",
+    "__version__",
+    "load_model",
+}
+
+
+def test_public_names_are_pinned():
+    assert set(wholeflow.__all__) >= PINNED
+
+
+def test_every_public_name_resolves():
+    for name in wholeflow.__all__:
+        assert getattr(wholeflow, name) is not None, name
+
+
+def test_unknown_name_is_an_attribute_error():
+    import pytest
+
+    with pytest.raises(AttributeError):
+        _ = wholeflow.no_such_thing

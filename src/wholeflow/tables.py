@@ -24,7 +24,7 @@ STAYS: dict[str, str] = {
     "ended": "when the person left (empty while still here at the end of the data)",
     "destination": "where the person went next (a service id or an exit)",
     "delayed_days": "days between ready and ended spent holding a place here",
-    "delay_cause": "largest cause of those delayed days (triage, closed, no_capacity, transfer_delay)",
+    "delay_cause": "main cause of those delayed days (triage, closed, no_capacity, transfer_delay)",
     "delay_target": "the service the person was waiting for",
     "length_of_stay": "ended - started in days (empty while still here)",
     "wait_days": "started - referred in days: referral to start",

@@ -1,0 +1,172 @@
+"""Running the stint builder over stored and new events together, and settling conflicts.
+
+Events already in the store were accepted by earlier imports and stay accepted: when a new
+event contradicts them (say a second start for a stay already under way), the new one is
+quarantined. If the new events of a person would make an *earlier* event unacceptable, all of
+that person's new events are quarantined as ``conflicts_with_stored`` instead. A wide stay row
+becomes several events; when one of them is rejected, the whole row is. Because a rejected event
+never changes the builder's state, each round only removes events, and it settles in a few
+rounds.
+
+Reads the DuckDB view ``all_events`` (person, ts, hint, event, service, destination, class,
+is_new, gid) and writes the tables ``episodes`` (decoded) and ``event_rejects`` (gid, reason).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from wholeflow.data.stints import NAT, Episodes, pair_events
+from wholeflow.data.vocabulary import EVENT_RANK, EVENTS, REASON_CODES
+
+_REASON_NAMES = {code: name for name, code in REASON_CODES.items()}
+_CONFLICT = REASON_CODES["conflicts_with_stored"]
+MAX_ROUNDS = 20
+
+
+def _dictionary(con: duckdb.DuckDBPyConnection, name: str, query: str) -> list[str]:
+    values = sorted(r[0] for r in con.execute(query).fetchall() if r[0] is not None)
+    con.execute(f"DROP TABLE IF EXISTS {name}")
+    con.register(f"{name}_arrow", pa.table({
+        "value": pa.array(values, pa.string()),
+        "code": pa.array(np.arange(len(values), dtype=np.int32)),
+    }))
+    con.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")
+    con.unregister(f"{name}_arrow")
+    return values
+
+
+def _sorted_events(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    events = "[" + ", ".join(f"'{e}'" for e in EVENTS) + "]"
+    ranks = "[" + ", ".join(str(EVENT_RANK[e]) for e in EVENTS) + "]"
+    return con.execute(f"""
+        SELECT e.person, epoch_us(e.ts) AS time,
+               CAST(list_position({events}, e.event) - 1 AS TINYINT) AS event,
+               coalesce(s.code, -1) AS service, coalesce(d.code, -1) AS destination,
+               coalesce(c.code, -1) AS klass, e.is_new, e.gid
+        FROM all_events e
+        LEFT JOIN dict_service s ON s.value = e.service
+        LEFT JOIN dict_destination d ON d.value = e.destination
+        LEFT JOIN dict_class c ON c.value = e.class
+        ORDER BY e.person, e.ts, e.hint, {ranks}[list_position({events}, e.event)],
+                 event, service, destination, e.is_new, e.gid
+    """).fetchnumpy()
+
+
+def pair_all(con: duckdb.DuckDBPyConnection, infer_ends: bool = False) -> int:
+    """Pair ``all_events`` into ``episodes`` and ``event_rejects``; returns rounds used."""
+    services = _dictionary(con, "dict_service",
+                           "SELECT DISTINCT service FROM all_events")
+    destinations = _dictionary(con, "dict_destination",
+                               "SELECT DISTINCT destination FROM all_events")
+    classes = _dictionary(con, "dict_class", "SELECT DISTINCT class FROM all_events")
+    ev = {k: np.asarray(v) for k, v in _sorted_events(con).items()}
+    is_new = ev["is_new"].astype(bool)
+    active = np.ones(len(is_new), dtype=bool)
+    final_reason = np.zeros(len(is_new), dtype=np.int8)
+    rounds = 0
+    while True:
+        rounds += 1
+        idx = np.flatnonzero(active)
+        reasons, episodes = pair_events(
+            ev["person"][idx], ev["time"][idx], ev["event"][idx], ev["service"][idx],
+            ev["destination"][idx], ev["klass"][idx], len(services), infer_ends)
+        rejected = idx[reasons > 0]
+        final_reason[rejected] = reasons[reasons > 0]
+        active[rejected] = False
+        old_rejected = rejected[~is_new[rejected]]
+        changed = False
+        if old_rejected.size and rounds < MAX_ROUNDS:
+            # new events made an earlier one unacceptable: drop the person's new events instead
+            active[old_rejected] = True
+            final_reason[old_rejected] = 0
+            people = np.isin(ev["person"], np.unique(ev["person"][old_rejected]))
+            conflict = people & is_new & active
+            final_reason[conflict] = _CONFLICT
+            active[conflict] = False
+            changed = True
+        else:
+            changed = _reject_whole_rows(ev["gid"], is_new, active, final_reason, rejected)
+        if not changed or rounds >= MAX_ROUNDS:
+            break
+    _write_rejects(con, ev["gid"], is_new, final_reason)
+    _write_episodes(con, episodes, services, destinations, classes)
+    return rounds
+
+
+def _reject_whole_rows(gid: np.ndarray, is_new: np.ndarray, active: np.ndarray,
+                       final_reason: np.ndarray, rejected: np.ndarray) -> bool:
+    """Reject the other events of any row that had an event rejected; True if any were."""
+    new_rejected = rejected[is_new[rejected]]
+    if not new_rejected.size:
+        return False
+    rows, first = np.unique(gid[new_rejected], return_index=True)
+    siblings = active & is_new & np.isin(gid, rows)
+    if not siblings.any():
+        return False
+    where = np.searchsorted(rows, gid[siblings])
+    final_reason[siblings] = final_reason[new_rejected[first]][where]
+    active[siblings] = False
+    return True
+
+
+def _write_rejects(con: duckdb.DuckDBPyConnection, gid: np.ndarray, is_new: np.ndarray,
+                   final_reason: np.ndarray) -> None:
+    hit = is_new & (final_reason > 0)
+    names = np.array([""] + [_REASON_NAMES[c] for c in range(1, len(_REASON_NAMES) + 1)],
+                     dtype=object)
+    table = pa.table({
+        "gid": pa.array(gid[hit].astype(np.int64)),
+        "reason": pa.array(names[final_reason[hit].astype(np.int64)].tolist(), pa.string()),
+    })
+    con.execute("DROP TABLE IF EXISTS event_rejects")
+    con.register("event_rejects_arrow", table)
+    con.execute("CREATE TEMP TABLE event_rejects AS SELECT * FROM event_rejects_arrow")
+    con.unregister("event_rejects_arrow")
+
+
+def _decode(codes: np.ndarray, values: list[str]) -> pa.Array:
+    lookup = pa.array(values, pa.string())
+    valid = codes >= 0
+    indices = pa.array(np.where(valid, codes, 0).astype(np.int32), mask=~valid)
+    return lookup.take(indices) if len(values) else pa.nulls(len(codes), pa.string())
+
+
+def _times(values: np.ndarray) -> pa.Array:
+    values = values.astype(np.int64)
+    return pa.array(values, pa.int64(), mask=values == NAT).cast(pa.timestamp("us"))
+
+
+def _write_episodes(con: duckdb.DuckDBPyConnection, ep: Episodes, services: list[str],
+                    destinations: list[str], classes: list[str]) -> None:
+    dest = ep.destination.astype(np.int64)
+    inferred = dest <= -2
+    destination = _decode(np.where(inferred, -1, dest), destinations)
+    if inferred.any():
+        went_to = _decode(np.where(inferred, -2 - dest, -1), services)
+        destination = pc.if_else(pa.array(inferred), went_to, destination)
+    table = pa.table({
+        "person": pa.array(ep.person.astype(np.int64)),
+        "service": _decode(ep.service.astype(np.int64), services),
+        "class": _decode(ep.klass.astype(np.int64), classes),
+        "referred": _times(ep.referred),
+        "decided": _times(ep.decided),
+        "accepted": pa.array(ep.accepted.astype(np.int8), mask=ep.accepted < 0),
+        "started": _times(ep.started),
+        "ready": _times(ep.ready),
+        "ended": _times(ep.ended),
+        "destination": destination,
+        "assessments": pa.array(ep.assessments.astype(np.int32)),
+        "end_inferred": pa.array(ep.end_inferred.astype(bool)),
+        "status": pa.array(ep.status.astype(np.int8)),
+    })
+    con.execute("DROP TABLE IF EXISTS episodes")
+    con.register("episodes_arrow", table)
+    con.execute("CREATE TEMP TABLE episodes AS SELECT * FROM episodes_arrow")
+    con.unregister("episodes_arrow")
+

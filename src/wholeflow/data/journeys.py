@@ -45,7 +45,8 @@ class Window:
         return (self.end - self.start) / pd.Timedelta(days=1)
 
 
-def _days(later: str, earlier: str) -> str:
+def days_sql(later: str, earlier: str) -> str:
+    """SQL for the days from ``earlier`` to ``later`` (two timestamp expressions), as DOUBLE."""
     return f"((epoch_us({later}) - epoch_us({earlier})) / {DAY_US}.0)"
 
 
@@ -61,8 +62,8 @@ def build_tables(con: duckdb.DuckDBPyConnection, window: Window,
     _stays(con, window, journey_gap_days)
     _referrals(con)
     _delays(con, window)
-    _journeys(con)
-    _daily(con, window)
+    build_journeys(con)
+    build_daily(con, window)
 
 
 def _stays(con: duckdb.DuckDBPyConnection, window: Window, gap: float) -> None:
@@ -95,12 +96,12 @@ def _stays(con: duckdb.DuckDBPyConnection, window: Window, gap: float) -> None:
                     WHEN ended IS NULL THEN NULL
                     ELSE coalesce(lead(service) OVER w, 'unknown') END AS destination,
                CASE WHEN ready IS NULL THEN 0.0
-                    ELSE greatest({_days(f'coalesce(ended, {end})', 'ready')}, 0.0)
+                    ELSE greatest({days_sql(f'coalesce(ended, {end})', 'ready')}, 0.0)
                     END AS delayed_days,
                CAST(NULL AS VARCHAR) AS delay_cause,
                CAST(NULL AS VARCHAR) AS delay_target,
-               {_days('ended', 'started')} AS length_of_stay,
-               {_days('started', 'referred')} AS wait_days,
+               {days_sql('ended', 'started')} AS length_of_stay,
+               {days_sql('started', 'referred')} AS wait_days,
                CAST(assessments AS INTEGER) AS assessments,
                CAST(NULL AS DOUBLE) AS cost,
                CAST(journey AS INTEGER) AS journey
@@ -141,7 +142,7 @@ def _delays(con: duckdb.DuckDBPyConnection, window: Window) -> None:
     """)
 
 
-def _journeys(con: duckdb.DuckDBPyConnection) -> None:
+def build_journeys(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"""
         CREATE OR REPLACE TABLE journeys AS
         SELECT 0 AS replication, person, journey,
@@ -154,7 +155,7 @@ def _journeys(con: duckdb.DuckDBPyConnection) -> None:
                CAST(sum(assessments) AS INTEGER) AS assessments,
                CAST(NULL AS INTEGER) AS information_breaks,
                CASE WHEN count(ended) = count(*) THEN
-                    {_days('max(ended)', 'arg_min(coalesce(referred, started), stint)')} END
+                    {days_sql('max(ended)', 'arg_min(coalesce(referred, started), stint)')} END
                    AS length_of_stay,
                sum(delayed_days) AS delayed_days,
                CAST(NULL AS DOUBLE) AS cost,
@@ -163,7 +164,7 @@ def _journeys(con: duckdb.DuckDBPyConnection) -> None:
     """)
 
 
-def _daily(con: duckdb.DuckDBPyConnection, window: Window) -> None:
+def build_daily(con: duckdb.DuckDBPyConnection, window: Window) -> None:
     first = f"TIMESTAMP '{window.start.floor('D')}'"
     last = f"TIMESTAMP '{window.end.floor('D')}'"
 

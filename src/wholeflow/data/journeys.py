@@ -127,7 +127,7 @@ def _referrals(con: duckdb.DuckDBPyConnection) -> None:
                     WHEN r.accepted = 0 THEN FALSE END AS accepted
         FROM (SELECT * FROM episodes WHERE referred IS NOT NULL) r
         ASOF LEFT JOIN (SELECT person, service, started, ended FROM stays) s
-          ON r.person = s.person AND r.referred >= s.started
+          ON r.person = s.person AND r.referred > s.started
         ORDER BY r.referred, r.person
     """)
 

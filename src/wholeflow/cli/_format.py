@@ -59,7 +59,10 @@ def plus_minus(mean: float, low: float, high: float) -> str:
 
 def summary_tables(summary: pd.DataFrame, title: str) -> list[Table]:
     """A services table and a system table from ``Results.summary()``."""
-    idx = summary.set_index(["service", "metric"])
+    idx: dict[tuple[str, str], tuple[float, float, float]] = {
+        (str(r.service), str(r.metric)): (float(r.mean), float(r.ci_low), float(r.ci_high))
+        for r in summary.itertuples()
+    }
     services = [s for s in dict.fromkeys(summary["service"]) if s != "system"]
     t = Table(title=f"{title}: services (mean ±95 % CI half-width)", title_justify="left")
     t.add_column("service")
@@ -68,12 +71,12 @@ def summary_tables(summary: pd.DataFrame, title: str) -> list[Table]:
     for s in services:
         cells = []
         for metric in SERVICE_COLUMNS:
-            if (s, metric) in idx.index:
-                r = idx.loc[(s, metric)]
-                if metric == "utilisation" and not math.isnan(r["mean"]):
-                    cells.append(f"{r['mean']:.0%}")
+            if (s, metric) in idx:
+                mean, low, high = idx[(s, metric)]
+                if metric == "utilisation" and not math.isnan(mean):
+                    cells.append(f"{mean:.0%}")
                 else:
-                    cells.append(plus_minus(r["mean"], r["ci_low"], r["ci_high"]))
+                    cells.append(plus_minus(mean, low, high))
             else:
                 cells.append("-")
         t.add_row(s, *cells)
@@ -81,7 +84,6 @@ def summary_tables(summary: pd.DataFrame, title: str) -> list[Table]:
     sys_t.add_column("measure")
     sys_t.add_column("mean (95 % CI)", justify="right")
     for metric, label in SYSTEM_ROWS.items():
-        if ("system", metric) in idx.index:
-            r = idx.loc[("system", metric)]
-            sys_t.add_row(label, with_ci(r["mean"], r["ci_low"], r["ci_high"]))
+        if ("system", metric) in idx:
+            sys_t.add_row(label, with_ci(*idx[("system", metric)]))
     return [t, sys_t]

@@ -60,8 +60,9 @@ def plus_minus(mean: float, low: float, high: float) -> str:
 def summary_tables(summary: pd.DataFrame, title: str) -> list[Table]:
     """A services table and a system table from ``Results.summary()``."""
     idx: dict[tuple[str, str], tuple[float, float, float]] = {
-        (str(r.service), str(r.metric)): (float(r.mean), float(r.ci_low), float(r.ci_high))
-        for r in summary.itertuples()
+        (str(s), str(m)): (float(a), float(lo), float(hi))
+        for s, m, a, lo, hi in zip(summary["service"], summary["metric"], summary["mean"],
+                                   summary["ci_low"], summary["ci_high"], strict=True)
     }
     services = [s for s in dict.fromkeys(summary["service"]) if s != "system"]
     t = Table(title=f"{title}: services (mean ±95 % CI half-width)", title_justify="left")

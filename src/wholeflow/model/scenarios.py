@@ -140,12 +140,19 @@ class _Patch:
         return self.source.file, self.source.line(spath)
 
     def locate(self, path: Path) -> tuple[str | None, int | None]:
-        """File and line of a path of the patched model: the scenario step that wrote it, or
-        else where the baseline model wrote it."""
+        """File and line of a path of the patched model.
+
+        The baseline was valid, so a problem is the scenario's doing: it is located at the step
+        that wrote the path (or something inside it, e.g. one probability of a list that no
+        longer sums to 1); a path the scenario did not touch (a route still naming a removed
+        service) is located where the model file wrote it.
+        """
         best: tuple[Path, Path] | None = None
         for mpath, spath in self.touched:
             if path[:len(mpath)] == mpath and (best is None or len(mpath) > len(best[0])):
                 best = (mpath, spath)
+        if best is None:
+            best = next(((m, s) for m, s in self.touched if m[:len(path)] == path), None)
         if best is not None:
             return self._where_in_scenario(best[1])
         if self.base is None:

@@ -114,7 +114,7 @@ def _syntax_problem(err: yaml.MarkedYAMLError, file: str) -> Problem:
     if column is not None:
         what = f"{what} at column {column}"
     fix = _SYNTAX_FIX
-    if "\t" in (err.problem or "") or "tab" in (err.problem or ""):
+    if "'\\t'" in (err.problem or "") or "\t" in (err.problem or ""):
         fix = "indent with spaces, not tab characters"
     elif "mapping values are not allowed" in (err.problem or ""):
         fix = "put text that contains ': ' in quotes, or check the indentation"

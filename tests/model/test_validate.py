@@ -82,13 +82,13 @@ def test_calendar_with_no_open_weekday(small, h):
     assert "never opens" in p.message
 
 
-def test_calendar_closed_for_the_whole_run(small, h):
+def test_calendar_closed_for_the_whole_run_is_a_warning(small, h):
     closed = ", ".join(f"2025-04-{d:02d}" for d in range(1, 31))
     text = h.replace(small, "run_days: 100", "run_days: 15")
     text = h.replace(text, "bank_holidays: true}", f"closed_dates: [{closed}]}}")
-    [p] = h.problems(text)
-    assert p.path == "calendars.weekdays"
-    assert "closed on every day of the run (2025-04-01 to 2025-04-25)" in p.message
+    [w] = parse_model(text).warnings
+    assert w.path == "calendars.weekdays"
+    assert "closed on every day of the run (2025-04-01 to 2025-04-25)" in w.message
 
 
 def test_bank_holidays_count_when_checking_a_calendar_opens(small, h):
@@ -97,10 +97,11 @@ def test_bank_holidays_count_when_checking_a_calendar_opens(small, h):
     text = h.replace(small, "run_days: 100", "run_days: 14")
     text = h.replace(text, "days: [mon, tue, wed, thu, fri]", "days: [fri]")
     parse_model(text)
+    assert parse_model(text).warnings == []
     text = h.replace(text, "bank_holidays: true}",
                      "bank_holidays: true, closed_dates: [2025-04-04, 2025-04-11]}")
-    [p] = h.problems(text)
-    assert "closed on every day" in p.message
+    [w] = parse_model(text).warnings
+    assert "closed on every day" in w.message
 
 
 @pytest.mark.parametrize("hours", ["17:00-09:00", "09:00-09:00", "09:00-25:00", "09:75-10:00"])

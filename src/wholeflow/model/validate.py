@@ -8,8 +8,9 @@ The rules, in the order they are checked:
 
 - ids: no ``.`` or ``*`` in ids (scenario paths use them); an id is not both a service and an
   exit; ``default`` is not a class id and ``always`` is not a calendar id (both are built in);
-- calendars: valid opening hours that close after they open, some open weekday, and at least
-  one open day during the run once bank holidays and closed dates are taken out;
+- calendars: valid opening hours that close after they open, and some open weekday; a
+  calendar closed on every day of the run (bank holidays and closed dates taken out) is a
+  warning, since a longer run would see it open;
 - references: every service, exit, class and calendar named anywhere is defined;
 - shares: route probabilities (per service, and per class where routes are given by class),
   arrival and initial-state class mixes each sum to 1 (within 1e-6); weekday and monthly
@@ -173,9 +174,9 @@ class _Checker:
                          "list the open weekdays, e.g. [mon, tue, wed, thu, fri]")
                 continue
             if not _opens_between(cal, first, last):
-                self.add(path, f"is closed on every day of the run ({first} to {last}), "
-                         "counting bank holidays and closed dates",
-                         "open it on more weekdays or remove some closed dates")
+                self.warn(path, f"is closed on every day of the run ({first} to {last}), "
+                          "counting bank holidays and closed dates",
+                          "open it on more weekdays or remove some closed dates")
 
     def _hours_ok(self, path: Path, hours: str) -> bool:
         h1, m1, h2, m2 = (int(x) for x in re.findall(r"\d+", hours))

@@ -25,6 +25,8 @@ Segment = str | int
 Path = tuple[Segment, ...]
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+#: libyaml's loader when PyYAML was built with it (about ten times faster), else pure Python.
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def key_segment(key: Any) -> str:
@@ -80,11 +82,11 @@ def load_yaml(text: str, file: str) -> LoadedYaml:
     ``data`` is ``None``.
     """
     source = SourceMap(file)
-    loader = yaml.SafeLoader(text)
+    loader = _Loader(text)
     try:
         root = loader.get_single_node()
     except yaml.MarkedYAMLError as err:
-        return LoadedYaml(None, source, [_syntax_problem(err, file)])
+        return LoadedYaml(None, source, [_syntax_problem(err, file, text)])
     except yaml.YAMLError as err:
         return LoadedYaml(None, source, [Problem("", f"YAML syntax error: {err}", file, 1,
                                                  _SYNTAX_FIX)])
@@ -96,7 +98,7 @@ def load_yaml(text: str, file: str) -> LoadedYaml:
         data = builder.build(root, ())
         return LoadedYaml(data, source, builder.problems)
     except yaml.MarkedYAMLError as err:  # e.g. a bad !!tag or an unconstructable scalar
-        return LoadedYaml(None, source, [_syntax_problem(err, file)])
+        return LoadedYaml(None, source, [_syntax_problem(err, file, text)])
     finally:
         loader.dispose()
 
@@ -104,7 +106,7 @@ def load_yaml(text: str, file: str) -> LoadedYaml:
 _SYNTAX_FIX = "check the indentation and quoting on this line and the line above"
 
 
-def _syntax_problem(err: yaml.MarkedYAMLError, file: str) -> Problem:
+def _syntax_problem(err: yaml.MarkedYAMLError, file: str, text: str) -> Problem:
     mark = err.problem_mark or err.context_mark
     line = mark.line + 1 if mark is not None else 1
     column = mark.column + 1 if mark is not None else None
@@ -114,7 +116,8 @@ def _syntax_problem(err: yaml.MarkedYAMLError, file: str) -> Problem:
     if column is not None:
         what = f"{what} at column {column}"
     fix = _SYNTAX_FIX
-    if "'\\t'" in (err.problem or "") or "\t" in (err.problem or ""):
+    lines = text.splitlines()
+    if mark is not None and mark.line < len(lines) and "\t" in lines[mark.line][:mark.column + 1]:
         fix = "indent with spaces, not tab characters"
     elif "mapping values are not allowed" in (err.problem or ""):
         fix = "put text that contains ': ' in quotes, or check the indentation"
@@ -124,7 +127,7 @@ def _syntax_problem(err: yaml.MarkedYAMLError, file: str) -> Problem:
 class _Builder:
     """Turns a composed node tree into plain data, filling the source map as it goes."""
 
-    def __init__(self, loader: yaml.SafeLoader, source: SourceMap):
+    def __init__(self, loader: Any, source: SourceMap):
         self.loader = loader
         self.source = source
         self.problems: list[Problem] = []

@@ -13,7 +13,8 @@ The rules, in the order they are checked:
   warning, since a longer run would see it open;
 - references: every service, exit, class and calendar named anywhere is defined;
 - shares: route probabilities (per service, and per class where routes are given by class),
-  arrival and initial-state class mixes each sum to 1 (within 1e-6); weekday and monthly
+  arrival and initial-state class mixes each sum to 1 (within 1e-6); with more than one
+  class, every arrival stream and initial census says its class_mix; weekday and monthly
   profiles are not negative and not all zero;
 - initial state: ``ready`` is not more than ``occupancy``; starting over capacity is a warning;
 - rejection: a route into a service that can reject (``acceptance < 1``) says where rejected

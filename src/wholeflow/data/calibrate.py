@@ -2,17 +2,18 @@
 
 From the stays and referrals of a source (:mod:`wholeflow.data.source`):
 
-* **arrivals** per service: people entering the system there (referrals from outside, and first
-  stays without a referral) per day over the extract, with a weekday profile and class mix;
+* **arrivals** per service: people entering the system there (the first stay of each journey,
+  at its referral or else its start) per day over the extract, with a weekday profile and
+  class mix. As in the engine, arrivals are admitted without triage;
 * **routes** per service (and class): where each completed stay's first referral went (or,
   without one, where the person went), so a route's probability is that of being *referred*
   there; the most common destination after a rejection becomes the route's ``on_reject``;
 * **length of stay** (start to ready to move on; to the end where no ready time is recorded)
   fitted by maximum likelihood across families, chosen by AIC, with stays still open at the end
   of the extract as censored observations (:mod:`wholeflow.data.fit`);
-* **acceptance** (accepted / decided referrals) and **triage time** (referral to decision, in
-  open days), with the weekdays referrals are decided and people are started on read as
-  calendars (:mod:`wholeflow.data.calendars`);
+* **acceptance** (accepted / decided referrals between services) and **triage time** (referral
+  to decision, in open days), with the weekdays referrals are decided and people are started
+  on read as calendars (:mod:`wholeflow.data.calendars`);
 * **capacity**: the observed peak midnight census, as a starting point;
 * **assessments** per stay (rounded mean).
 
@@ -200,9 +201,10 @@ class _Calibrator:
         return out
 
     def referral(self) -> tuple[dict[str, Entry], dict[str, tuple[str, ...]]]:
+        # referrals between services only: arrivals are admitted without triage in the model
         frame = self.data.df("""
             SELECT to_service AS service, referred, decided, accepted FROM referrals
-            WHERE to_service IS NOT NULL
+            WHERE to_service IS NOT NULL AND from_service IS NOT NULL
         """)
         out: dict[str, Entry] = {}
         calendars: dict[str, tuple[str, ...]] = {}
@@ -321,12 +323,8 @@ class _Calibrator:
     def arrivals(self) -> list[Entry]:
         start, end = f"TIMESTAMP '{self.window.start}'", f"TIMESTAMP '{self.window.end}'"
         frame = self.data.df(f"""
-            SELECT service, class, arrived_at FROM (
-                SELECT to_service AS service, class, referred AS arrived_at FROM referrals
-                WHERE from_service IS NULL AND referred IS NOT NULL
-                UNION ALL
-                SELECT service, class, started FROM stays WHERE stint = 1 AND referred IS NULL)
-            WHERE arrived_at >= {start} AND arrived_at <= {end}
+            SELECT service, class, coalesce(referred, started) AS arrived_at FROM stays
+            WHERE stint = 1 AND coalesce(referred, started) BETWEEN {start} AND {end}
         """)
         days = self.window.days
         weekdays = pd.Series(pd.date_range(self.window.start.floor("D"), self.window.end,

@@ -9,7 +9,8 @@ comes back a month later has two journeys).
 Rules where the data leave room for choice:
 
 * A **journey** is a run of stints where each starts no later than ``journey_gap_days`` (one
-  day by default) after every earlier stint of the run has ended.
+  day by default) after every earlier stint of the run has ended, or was referred from one of
+  them (a person waiting at home for the next service is still on the same journey).
 * A stint's **destination** is the one recorded with its end; else the next service in the
   journey; else ``unknown`` (ended, destination not recorded); empty while still open.
 * **Delayed days** run from ready to the end, or to the end of the extract while still open.
@@ -59,11 +60,28 @@ def _ceil_day(column: str) -> str:
 def build_tables(con: duckdb.DuckDBPyConnection, window: Window,
                  journey_gap_days: float = 1.0) -> None:
     """Create ``stays``, ``referrals``, ``delays``, ``journeys`` and ``daily`` from ``episodes``."""
+    _sources(con)
     _stays(con, window, journey_gap_days)
     _referrals(con)
     _delays(con, window)
     build_journeys(con)
     build_daily(con, window)
+    con.execute("DROP TABLE _episodes")
+
+
+def _sources(con: duckdb.DuckDBPyConnection) -> None:
+    """Each episode with ``from_service``: the other service the person was in at referral."""
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _episodes AS
+        SELECT e.*,
+               CASE WHEN s.service <> e.service
+                     AND (s.ended IS NULL OR s.ended >= e.referred) THEN s.service END
+                   AS from_service
+        FROM episodes e
+        ASOF LEFT JOIN (SELECT person, service, started, ended FROM episodes
+                        WHERE started IS NOT NULL) s
+          ON e.person = s.person AND e.referred > s.started
+    """)
 
 
 def _stays(con: duckdb.DuckDBPyConnection, window: Window, gap: float) -> None:
@@ -74,14 +92,17 @@ def _stays(con: duckdb.DuckDBPyConnection, window: Window, gap: float) -> None:
                max(coalesce(ended, 'infinity'::TIMESTAMP)) OVER (
                    PARTITION BY person ORDER BY started, service
                    ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS _prev_end
-        FROM episodes WHERE started IS NOT NULL
+        FROM _episodes WHERE started IS NOT NULL
     """)
+    # a new journey: the first stay, or one starting well after every earlier stay had ended
+    # unless its referral came from a service the person was in (waiting at home between)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _stints2 AS
         SELECT *, sum(_new) OVER (PARTITION BY person ORDER BY started, service
                                   ROWS UNBOUNDED PRECEDING) AS journey
         FROM (SELECT *, CASE WHEN _prev_end IS NULL
-                              OR epoch_us(started) > epoch_us(_prev_end) + {gap * DAY_US}
+                              OR (epoch_us(started) > epoch_us(_prev_end) + {gap * DAY_US}
+                                  AND from_service IS NULL)
                              THEN 1 ELSE 0 END AS _new FROM _stints)
     """)
     con.execute(f"""
@@ -118,17 +139,12 @@ def _stays(con: duckdb.DuckDBPyConnection, window: Window, gap: float) -> None:
 def _referrals(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("""
         CREATE OR REPLACE TABLE referrals AS
-        SELECT 0 AS replication, r.person, r.class,
-               CASE WHEN s.service <> r.service
-                     AND (s.ended IS NULL OR s.ended >= r.referred) THEN s.service END
-                   AS from_service,
-               r.service AS to_service, r.referred, r.decided,
-               CASE WHEN r.accepted = 1 OR r.started IS NOT NULL THEN TRUE
-                    WHEN r.accepted = 0 THEN FALSE END AS accepted
-        FROM (SELECT * FROM episodes WHERE referred IS NOT NULL) r
-        ASOF LEFT JOIN (SELECT person, service, started, ended FROM stays) s
-          ON r.person = s.person AND r.referred > s.started
-        ORDER BY r.referred, r.person
+        SELECT 0 AS replication, person, class, from_service, service AS to_service,
+               referred, decided,
+               CASE WHEN accepted = 1 OR started IS NOT NULL THEN TRUE
+                    WHEN accepted = 0 THEN FALSE END AS accepted
+        FROM _episodes WHERE referred IS NOT NULL
+        ORDER BY referred, person
     """)
 
 

@@ -5,7 +5,9 @@ calendars*: arrivals (Poisson per day, with the weekday profile and class mix), 
 acceptance, length of stay and routes exactly as the model says, everyone starting as soon as
 they are accepted. Where capacities never bind, that is what a simulation would produce; it is
 fast and vectorised (ten million events in seconds), and independent of the engine, so a round
-trip through import and calibration can be checked against the true parameters.
+trip through import and calibration can be checked against the true parameters. As in the
+engine, new arrivals join the service at once (no triage, no referral row); referrals between
+services are triaged and accepted or rejected.
 
 A person ready to move on keeps their place (a delayed day) until the next service has decided
 and any transfer delay has passed, unless the service does not hold on transfer. A rejected
@@ -141,11 +143,14 @@ def _handle(model: Model, service_id: str, wave: _Wave, rng: np.random.Generator
             records: _Records, n_stays: int, default_exit: str) -> tuple[list[_Wave], int]:
     service = model.services[service_id]
     n = len(wave.person)
-    decided = wave.referred + service.referral.triage_time.sample(rng, n)
-    accepted = rng.random(n) < service.referral.acceptance
-    records.add("referrals", person=wave.person, klass=wave.klass, from_service=wave.from_service,
-                to_service=wave.service, referred=wave.referred, decided=decided,
-                accepted=accepted)
+    # new arrivals join the queue at once; referrals from services are triaged
+    referred = wave.from_service != None  # noqa: E711
+    decided = wave.referred + np.where(referred, service.referral.triage_time.sample(rng, n), 0)
+    accepted = ~referred | (rng.random(n) < service.referral.acceptance)
+    records.add("referrals", person=wave.person[referred], klass=wave.klass[referred],
+                from_service=wave.from_service[referred], to_service=wave.service[referred],
+                referred=wave.referred[referred], decided=decided[referred],
+                accepted=accepted[referred])
     out: list[_Wave] = []
     # rejected: on to the route's on_reject (a service: a new referral; an exit: journey ends)
     rej = ~accepted
@@ -259,22 +264,26 @@ def event_log(stays: pd.DataFrame, referrals: pd.DataFrame | None = None,
               ) -> pd.DataFrame:
     """A long event log (person, service, event, timestamp, destination, class) from tables.
 
-    Referral and decision events come from ``referrals`` (from the stays when not given);
-    start, assessments, ready and end from ``stays``. Events after ``until`` are cut, as in an
-    extract taken then. Persons become text identifiers (``P000001``).
+    Referral and decision events come from ``referrals`` and, for arrivals (first stays, which
+    have no referral row), from ``stays``; start, assessments, ready and end from ``stays``.
+    Events after ``until`` are cut, as in an extract taken then. Numbered persons become text
+    identifiers (``P000001``).
     """
     parts = []
     if referrals is not None:
         refs = referrals.rename(columns={"to_service": "service"})
         parts.append(_events(refs, "referral", "referred"))
-        decided = refs[refs["decided"].notna()]
+        decided = refs[refs["decided"].notna() & refs["accepted"].notna()]
         parts.append(_events(decided[decided["accepted"].astype(bool)], "referral_accepted",
                              "decided"))
         parts.append(_events(decided[~decided["accepted"].astype(bool)], "referral_rejected",
                              "decided"))
+        # arrivals have no referral row: their arrival is the referral
+        direct = stays[(stays["stint"] == 1) & stays["referred"].notna()]
     else:
-        parts.append(_events(stays[stays["referred"].notna()], "referral", "referred"))
-        parts.append(_events(stays[stays["decided"].notna()], "referral_accepted", "decided"))
+        direct = stays[stays["referred"].notna()]
+    parts.append(_events(direct, "referral", "referred"))
+    parts.append(_events(direct[direct["decided"].notna()], "referral_accepted", "decided"))
     parts.append(_events(stays, "start", "started"))
     if "assessments" in stays.columns:
         counts = stays["assessments"].fillna(0).astype(int).clip(lower=0)
@@ -287,8 +296,9 @@ def event_log(stays: pd.DataFrame, referrals: pd.DataFrame | None = None,
     log = log[log["timestamp"].notna()]
     if until is not None:
         log = log[log["timestamp"] <= pd.Timestamp(until)]
-    width = max(6, len(str(int(log["person"].max())))) if len(log) else 6
-    log["person"] = person_prefix + log["person"].astype("int64").astype(str).str.zfill(width)
+    if len(log) and pd.api.types.is_integer_dtype(log["person"]):
+        width = max(6, len(str(int(log["person"].max()))))
+        log["person"] = person_prefix + log["person"].astype(str).str.zfill(width)
     order = {e: i for i, e in enumerate(("referral", "referral_accepted", "referral_rejected",
                                          "start", "assessment", "ready", "end"))}
     log["_order"] = log["event"].map(order)

@@ -348,7 +348,7 @@ def _count(con: duckdb.DuckDBPyConnection, todo: list[tuple[Path, FileReport, st
     """)
     con.execute("""
         INSERT INTO new_rejects
-        SELECT e.file_no, e."row", min(r.reason), NULL, min(e.person),
+        SELECT e.file_no, e."row", any_value(r.reason), NULL, min(e.person),
                to_json({'class': min(e.class), 'service': min(e.service),
                         'event': string_agg(e.event, ', ' ORDER BY e.ts),
                         'timestamp': CAST(min(e.ts) AS VARCHAR),

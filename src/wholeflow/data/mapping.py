@@ -12,7 +12,10 @@ Two shapes of extract are understood:
 Columns are recognised by common names (:data:`COLUMN_SYNONYMS`); a :class:`ColumnMap` given by
 the user (``--map PatientID=person``) always wins. Process-mining logs that carry only an
 activity name ("Admission NC", "Release A") need an :class:`ActivityMap`: each activity to a
-service and an event type. A whole :class:`ImportMapping` can be saved in the workspace
+service and an event type. An activity mapped without a service takes the file's service
+column when it opens or decides a stay (referral, decision, start) and acts on the person's
+current stay otherwise ("Release A" ends whatever stay they are in). A whole
+:class:`ImportMapping` can be saved in the workspace
 (``data/mappings/<name>.yaml``) and reused by name.
 """
 

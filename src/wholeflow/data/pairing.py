@@ -117,12 +117,15 @@ def _reject_whole_rows(gid: np.ndarray, is_new: np.ndarray, active: np.ndarray,
 
 def _write_rejects(con: duckdb.DuckDBPyConnection, gid: np.ndarray, is_new: np.ndarray,
                    final_reason: np.ndarray) -> None:
-    hit = is_new & (final_reason > 0)
+    hit = np.flatnonzero(is_new & (final_reason > 0))
+    # one reason per source row: that of its first rejected event (in time order)
+    rows, first = np.unique(gid[hit], return_index=True)
     names = np.array([""] + [_REASON_NAMES[c] for c in range(1, len(_REASON_NAMES) + 1)],
                      dtype=object)
     table = pa.table({
-        "gid": pa.array(gid[hit].astype(np.int64)),
-        "reason": pa.array(names[final_reason[hit].astype(np.int64)].tolist(), pa.string()),
+        "gid": pa.array(rows.astype(np.int64)),
+        "reason": pa.array(names[final_reason[hit[first]].astype(np.int64)].tolist(),
+                           pa.string()),
     })
     con.execute("DROP TABLE IF EXISTS event_rejects")
     con.register("event_rejects_arrow", table)

@@ -130,7 +130,10 @@ def _stage_events(con: duckdb.DuckDBPyConnection, raw: RawTable, cols: dict[str,
         SELECT {k} AS file_no, r.rowid + 1 AS "row",
                {_text(cols['person'])} AS person_raw,
                {_text(cols.get('class'))} AS class,
-               coalesce(m.rule_service, {_text(cols.get('service'))}) AS service,
+               CASE WHEN m.rule_service IS NOT NULL THEN m.rule_service
+                    -- a mapped activity with no service acts on the person's current stay
+                    WHEN m.mapped AND m.event IN ('assessment', 'ready', 'end') THEN NULL
+                    ELSE {_text(cols.get('service'))} END AS service,
                m.event AS event,
                {_text(cols['event'])} AS label,
                coalesce(m.mapped, FALSE) AS mapped,

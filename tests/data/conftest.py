@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import textwrap
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from wholeflow.data.importer import import_events
 from wholeflow.data.store import Store
+from wholeflow.model import parse_model
+from wholeflow.model.schema import Model
 
 
 @pytest.fixture
@@ -42,3 +45,82 @@ def load(workspace: Path, write):
         return report, Store(workspace)
 
     return _load
+
+
+# -- the known model of the round-trip tests -------------------------------------------------
+
+TRUE_MODEL = """
+name: round trip
+start_date: 2024-01-01
+warm_up_days: 0
+run_days: {days}
+classes: {{general: {{}}, frail: {{}}}}
+exits: {{home: {{}}, care_home: {{}}}}
+services:
+  acute:
+    length_of_stay: {{dist: lognormal, mean: 5, sd: 4}}
+    length_of_stay_by_class:
+      frail: {{dist: lognormal, mean: 9, sd: 6}}
+    assessments: 2
+  community:
+    length_of_stay: {{dist: gamma, mean: 20, sd: 10}}
+    referral: {{acceptance: 0.8, triage_time: {{dist: exponential, mean: 0.5}}}}
+  imc:
+    length_of_stay: {{dist: exponential, mean: 14}}
+    holds_on_transfer: false
+arrivals:
+  front_door:
+    service: acute
+    per_day: 40
+    weekday_profile: {{mon: 1.3, tue: 1.1, wed: 1, thu: 1, fri: 1, sat: 0.7, sun: 0.9}}
+    class_mix: {{general: 0.7, frail: 0.3}}
+routes:
+  acute:
+    general:
+      - {{to: home, probability: 0.6}}
+      - {{to: community, probability: 0.2, on_reject: home}}
+      - {{to: imc, probability: 0.2}}
+    frail:
+      - {{to: home, probability: 0.3}}
+      - {{to: community, probability: 0.4, on_reject: care_home}}
+      - {{to: imc, probability: 0.3}}
+  community:
+    - {{to: home, probability: 0.9}}
+    - {{to: care_home, probability: 0.1}}
+  imc:
+    - {{to: home, probability: 1.0}}
+"""
+
+#: Route probabilities of TRUE_MODEL: (service, class) -> {target: probability}
+ROUTES = {
+    ("acute", "general"): {"home": 0.6, "community": 0.2, "imc": 0.2},
+    ("acute", "frail"): {"home": 0.3, "community": 0.4, "imc": 0.3},
+    ("community", None): {"home": 0.9, "care_home": 0.1},
+}
+LENGTH_OF_STAY = {("acute", "general"): 5.0, ("acute", "frail"): 9.0, ("community", None): 20.0,
+                  ("imc", None): 14.0}
+
+
+def true_model(days: int = 730) -> Model:
+    return parse_model(TRUE_MODEL.format(days=days))
+
+
+def route_probabilities(model: Model, service: str, klass: str | None) -> dict[str, float]:
+    routes = model.routes[service]
+    if isinstance(routes, dict):
+        routes = routes[klass] if klass in routes else routes["default"]
+    return {r.to: r.probability for r in routes}
+
+
+def mean_length_of_stay(model: Model, service: str, klass: str | None) -> float:
+    s = model.services[service]
+    dist = s.length_of_stay_by_class.get(klass, s.length_of_stay) if klass else s.length_of_stay
+    return dist.mean()
+
+
+@pytest.fixture(scope="session")
+def known() -> SimpleNamespace:
+    """The round trips' known model (a factory by run length) and its true parameters."""
+    return SimpleNamespace(model=true_model, routes=ROUTES, length_of_stay=LENGTH_OF_STAY,
+                           route_probabilities=route_probabilities,
+                           mean_length_of_stay=mean_length_of_stay)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import textwrap
 
 import duckdb
 import numpy as np
@@ -177,8 +178,9 @@ def test_a_failed_first_import_leaves_no_store(workspace, write, monkeypatch):
 
 
 def test_wide_stays_rows_become_stints_and_bad_rows_are_quarantined(write, workspace):
-    path = write("stays.csv", """
-        NHS Number,Ward,Referral Date,Admission Date,Medically Optimised Date,Discharge Date,Discharge Destination
+    header = ("NHS Number,Ward,Referral Date,Admission Date,Medically Optimised Date,"
+              "Discharge Date,Discharge Destination")
+    path = write("stays.csv", header + "\n" + textwrap.dedent("""\
         1,acute,,01/01/2024,03/01/2024,05/01/2024,home
         2,acute,,02/01/2024,,,
         3,acute,,10/01/2024,,08/01/2024,home
@@ -187,7 +189,7 @@ def test_wide_stays_rows_become_stints_and_bad_rows_are_quarantined(write, works
         6,acute,,05/01/2024,,09/01/2024,home
         6,acute,,07/01/2024,,12/01/2024,home
         7,community,04/01/2024,03/01/2024,,,
-    """)
+    """))
     report = import_events(path, workspace)
     assert report.files[0].shape == "stays"
     assert balanced(report)
@@ -286,7 +288,7 @@ def test_files_from_two_organisations_link_into_one_journey(workspace, write):
 
 
 def test_quarantine_export_names_file_row_and_reason(load, workspace):
-    report, store = load("person,service,event,timestamp\n1,acute,start,2024-13-45\n")
+    _, store = load("person,service,event,timestamp\n1,acute,start,2024-13-45\n")
     out = workspace / "q.csv"
     assert store.export_quarantine(out) == 1
     exported = pd.read_csv(out)

@@ -21,7 +21,7 @@ def open_weekdays(times: pd.Series) -> tuple[str, ...]:
     stamps = pd.to_datetime(times.dropna())
     if len(stamps) < MIN_EVENTS:
         return WEEKDAYS
-    counts = np.bincount(stamps.dt.weekday.to_numpy(), minlength=7)
+    counts = np.bincount(stamps.dt.day_of_week.to_numpy(), minlength=7)
     busiest = counts.max()
     return tuple(day for day, n in zip(WEEKDAYS, counts, strict=True)
                  if n >= CLOSED_SHARE * busiest)

@@ -10,7 +10,8 @@ From the stays and referrals of a source (:mod:`wholeflow.data.source`):
   there; the most common destination after a rejection becomes the route's ``on_reject``;
 * **length of stay** (start to ready to move on; to the end where no ready time is recorded)
   fitted by maximum likelihood across families, chosen by AIC, with stays still open at the end
-  of the extract as censored observations (:mod:`wholeflow.data.fit`);
+  of the extract as censored observations (:mod:`wholeflow.data.fit`); per class too, where
+  separate fits beat one for all on AIC;
 * **acceptance** (accepted / decided referrals between services) and **triage time** (referral
   to decision, in open days), with the weekdays referrals are decided and people are started
   on read as calendars (:mod:`wholeflow.data.calendars`);
@@ -176,6 +177,12 @@ class _Calibrator:
         out: dict[str, list[Entry]] = {}
         for service, group in frame.groupby("service"):
             entries = []
+            exact = group.loc[~group["censored"], "days"]
+            if len(exact) and float(exact.max() - exact.min()) < 1e-9 and not group[
+                    "censored"].any():
+                out[str(service)] = [Entry("length_of_stay", _round(float(exact.iloc[0])),
+                                           f"every stay lasted this long (n={len(group)})")]
+                continue
             fit = self._fit(group["days"].to_numpy(float), group["censored"].to_numpy(bool),
                             str(service), "all", "length_of_stay")
             if fit is None:
@@ -186,19 +193,27 @@ class _Calibrator:
             else:
                 entries.append(Entry("length_of_stay", fit.distribution(),
                                      self._evidence(fit, len(group), "days from start to ready")))
-            by_class = []
-            for klass, sub in group.groupby("class"):
-                if str(klass) not in self.class_ids or len(sub) < self.min_n:
-                    continue
-                cfit = self._fit(sub["days"].to_numpy(float), sub["censored"].to_numpy(bool),
-                                 str(service), str(klass), "length_of_stay")
-                if cfit is not None:
-                    by_class.append(Entry(self.class_ids[str(klass)], cfit.distribution(),
-                                          self._evidence(cfit, len(sub), str(klass))))
-            if by_class:
-                entries.append(Entry("length_of_stay_by_class", children=by_class))
+                entries += self._los_by_class(str(service), group, fit)
             out[str(service)] = entries
         return out
+
+    def _los_by_class(self, service: str, group: pd.DataFrame, pooled: Fit) -> list[Entry]:
+        """Per-class lengths of stay, kept only when they beat the pooled fit on AIC."""
+        classes = {str(k): sub for k, sub in group.groupby("class")}
+        if len(classes) < 2 or set(classes) - set(self.class_ids) or any(
+                len(sub) < self.min_n for sub in classes.values()):
+            return []
+        fits = {k: self._fit(sub["days"].to_numpy(float), sub["censored"].to_numpy(bool),
+                             service, k, "length_of_stay") for k, sub in classes.items()}
+        if any(f is None for f in fits.values()):
+            return []
+        split = sum(f.aic_for(len(classes[k])) for k, f in fits.items() if f)
+        if split >= pooled.aic_for(len(group)):
+            return []
+        return [Entry("length_of_stay_by_class", children=[
+            Entry(self.class_ids[k], f.distribution(), self._evidence(f, len(classes[k]), k))
+            for k, f in sorted(fits.items()) if f],
+            comment="by class: a better fit (AIC) than one distribution for all")]
 
     def referral(self) -> tuple[dict[str, Entry], dict[str, tuple[str, ...]]]:
         # referrals between services only: arrivals are admitted without triage in the model
@@ -328,7 +343,7 @@ class _Calibrator:
         """)
         days = self.window.days
         weekdays = pd.Series(pd.date_range(self.window.start.floor("D"), self.window.end,
-                                           freq="D").weekday).value_counts()
+                                           freq="D").day_of_week).value_counts()
         entries = []
         for service, group in frame.groupby("service"):
             n = len(group)
@@ -338,7 +353,7 @@ class _Calibrator:
                       f"{_n(n)} people entered the system here over {days:.1f} days"),
             ]
             if n >= 7 * self.min_n:
-                counts = group["arrived_at"].dt.weekday.value_counts()
+                counts = group["arrived_at"].dt.day_of_week.value_counts()
                 rates = np.array([counts.get(d, 0) / max(weekdays.get(d, 1), 1)
                                   for d in range(7)], float)
                 profile = {WEEKDAYS[d]: round(float(r / rates.mean()), 3)

@@ -47,6 +47,10 @@ class Fit:
     mean: float
     sd: float
 
+    def aic_for(self, total: int) -> float:
+        """AIC as if all ``total`` observations had been fitted (the fit may use a sample)."""
+        return 2 * _N_PARAMS[self.family] - 2 * self.log_likelihood * total / self.n
+
     def distribution(self) -> dict[str, float | str]:
         """The fit as a model distribution (``{dist: lognormal, mean: .., sd: ..}``)."""
         if self.family == "exponential":
@@ -126,7 +130,7 @@ def _fit_one(name: str, observed: _Observed, values: np.ndarray,
             return None
         frozen = dist(*params)
         loglik = observed.log_likelihood(frozen)
-    if not math.isfinite(loglik):
+    if not (math.isfinite(loglik) and math.isfinite(frozen.mean()) and frozen.std() > 0):
         return None
     return Fit(
         family=name, params=tuple(float(p) for p in params), log_likelihood=loglik,

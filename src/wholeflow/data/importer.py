@@ -319,7 +319,8 @@ def _combine(con: duckdb.DuckDBPyConnection, stored: set[str], replaced: list[in
     if "events" in stored:
         skip = f"WHERE import_id NOT IN ({', '.join(map(str, replaced))})" if replaced else ""
         old = ('SELECT person, "timestamp" AS ts, coalesce(hint, "timestamp") AS hint, event, '
-               "service, destination, class, FALSE AS is_new, CAST(0 AS BIGINT) AS gid "
+               "service, destination, class, FALSE AS is_new, "
+               "-((CAST(import_id AS BIGINT) << 40) | \"row\") - 1 AS gid "
                f"FROM store.events {skip}")
         con.execute(f"CREATE OR REPLACE TEMP VIEW all_events AS {new} UNION ALL {old}")
     else:

@@ -9,7 +9,8 @@ never changes the builder's state, each round only removes events, and it settle
 rounds.
 
 Reads the DuckDB view ``all_events`` (person, ts, hint, event, service, destination, class,
-is_new, gid) and writes the tables ``episodes`` (decoded) and ``event_rejects`` (gid, reason).
+is_new, gid: the source row, negative for stored events) and writes the tables ``episodes``
+(decoded) and ``event_rejects`` (gid, reason).
 """
 
 from __future__ import annotations
@@ -75,7 +76,8 @@ def pair_all(con: duckdb.DuckDBPyConnection, infer_ends: bool = False) -> int:
         idx = np.flatnonzero(active)
         reasons, episodes = pair_events(
             ev["person"][idx], ev["time"][idx], ev["event"][idx], ev["service"][idx],
-            ev["destination"][idx], ev["klass"][idx], len(services), infer_ends)
+            ev["destination"][idx], ev["klass"][idx], len(services), infer_ends,
+            source=ev["gid"][idx])
         rejected = idx[reasons > 0]
         final_reason[rejected] = reasons[reasons > 0]
         active[rejected] = False

@@ -26,7 +26,7 @@ Events with no service (an activity map that leaves it open: "Release A") apply 
 most recently started open stint. With ``infer_ends``, a start in one service ends the
 person's stints in every other service at that moment (process-mining logs that record only
 admissions to each ward). An event equal to the one before it (same person, time, service, event
-and destination) is a duplicate.
+and destination), from another row, is a duplicate.
 """
 
 from __future__ import annotations
@@ -83,19 +83,24 @@ class Episodes:
 
 def pair_events(person: np.ndarray, time: np.ndarray, event: np.ndarray, service: np.ndarray,
                 destination: np.ndarray, klass: np.ndarray, n_services: int,
-                infer_ends: bool = False) -> tuple[np.ndarray, Episodes]:
+                infer_ends: bool = False, source: np.ndarray | None = None
+                ) -> tuple[np.ndarray, Episodes]:
     """Pair sorted events into episodes; returns (reason code per event, 0 = kept) and them.
 
     ``event`` holds indices into :data:`~wholeflow.data.vocabulary.EVENTS`; ``service``,
     ``destination`` and ``klass`` are integer codes (-1 = none); ``time`` is int64 microseconds.
+    ``source`` identifies the row each event came from: events of one row (a stay row with two
+    assessments) are never duplicates of each other. By default every event is its own row.
     """
     n = len(person)
+    if source is None:
+        source = np.arange(n, dtype=np.int64)
     cap = int(np.count_nonzero((event == EV_REFERRAL) | (event == EV_START))) + 1
     out = _pair(
         np.ascontiguousarray(person, np.int64), np.ascontiguousarray(time, np.int64),
         np.ascontiguousarray(event, np.int8), np.ascontiguousarray(service, np.int32),
         np.ascontiguousarray(destination, np.int32), np.ascontiguousarray(klass, np.int32),
-        max(n_services, 1), cap, infer_ends,
+        np.ascontiguousarray(source, np.int64), max(n_services, 1), cap, infer_ends,
     )
     reasons, count = out[0], out[1]
     arrays = [a[:count] for a in out[2:]]
@@ -104,7 +109,8 @@ def pair_events(person: np.ndarray, time: np.ndarray, event: np.ndarray, service
 
 
 @numba.njit(cache=True)
-def _pair(person, time, event, service, destination, klass, n_services, cap, infer_ends):
+def _pair(person, time, event, service, destination, klass, source, n_services, cap,
+          infer_ends):
     n = len(person)
     reasons = np.zeros(n, np.int8)
     e_person = np.empty(cap, np.int64)
@@ -134,7 +140,8 @@ def _pair(person, time, event, service, destination, klass, n_services, cap, inf
                 is_touched[touched[k]] = False
             n_touched = 0
         elif (time[i] == time[i - 1] and event[i] == event[i - 1]
-              and service[i] == service[i - 1] and destination[i] == destination[i - 1]):
+              and service[i] == service[i - 1] and destination[i] == destination[i - 1]
+              and source[i] != source[i - 1]):
             reasons[i] = _R_DUPLICATE
             continue
         ev = event[i]

@@ -287,7 +287,10 @@ def event_log(stays: pd.DataFrame, referrals: pd.DataFrame | None = None,
     parts.append(_events(stays, "start", "started"))
     if "assessments" in stays.columns:
         counts = stays["assessments"].fillna(0).astype(int).clip(lower=0)
-        repeated = stays.loc[stays.index.repeat(counts)]
+        repeated = stays.loc[stays.index.repeat(counts)].copy()
+        # a minute apart, so that they are not taken for duplicates of each other
+        repeated["started"] += pd.to_timedelta(repeated.groupby(level=0).cumcount() + 1,
+                                               unit="min")
         parts.append(_events(repeated, "assessment", "started"))
     parts.append(_events(stays[stays["ready"].notna()], "ready", "ready"))
     ended = stays[stays["ended"].notna()]

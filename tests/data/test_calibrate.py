@@ -84,10 +84,12 @@ def test_every_family_tried_is_reported_and_one_chosen_per_fit(calibrated):
     assert best["family"].tolist() == ["gamma"]
 
 
-def test_lengths_of_stay_by_class_only_where_classes_differ(calibrated):
+def test_lengths_of_stay_and_routes_by_class_only_where_classes_differ(calibrated):
     _, cal, _ = calibrated
     assert set(cal.model.services["acute"].length_of_stay_by_class) == {"general", "frail"}
     assert cal.model.services["community"].length_of_stay_by_class == {}
+    assert isinstance(cal.model.routes["acute"], dict)
+    assert isinstance(cal.model.routes["community"], list)
 
 
 def test_a_weekdays_only_service_gets_a_calendar(load, workspace):

@@ -5,9 +5,10 @@ From the stays and referrals of a source (:mod:`wholeflow.data.source`):
 * **arrivals** per service: people entering the system there (the first stay of each journey,
   at its referral or else its start) per day over the extract, with a weekday profile and
   class mix. As in the engine, arrivals are admitted without triage;
-* **routes** per service (and class): where each completed stay's first referral went (or,
-  without one, where the person went), so a route's probability is that of being *referred*
-  there; the most common destination after a rejection becomes the route's ``on_reject``;
+* **routes** per service (and class, where per-class shares beat shared ones on AIC): where
+  each completed stay's first referral went (or, without one, where the person went), so a
+  route's probability is that of being *referred* there; the most common destination after a
+  rejection becomes the route's ``on_reject``;
 * **length of stay** (start to ready to move on; to the end where no ready time is recorded)
   fitted by maximum likelihood across families, chosen by AIC, with stays still open at the end
   of the extract as censored observations (:mod:`wholeflow.data.fit`); per class too, where
@@ -307,7 +308,7 @@ class _Calibrator:
                 continue
             per_class = {str(k): g for k, g in mine.groupby("klass")
                          if g["n"].sum() >= self.min_n}
-            if len(per_class) > 1:
+            if len(per_class) > 1 and _classes_differ(mine):
                 children = [Entry("default", items=self._route_items(mine))]
                 children += [Entry(k, items=self._route_items(g))
                              for k, g in sorted(per_class.items())]
@@ -441,6 +442,24 @@ class _Calibrator:
         model = parse_model(text, f"<calibrated from {self.data.origin}>")
         ids = {**self.services, **self.exits}
         return Calibration(model, text, pd.DataFrame(self.fit_rows), ids)
+
+
+def _classes_differ(frame: pd.DataFrame) -> bool:
+    """Do routes differ by class? Per-class shares must beat shared ones on AIC."""
+    counts = frame.pivot_table(index="klass", columns="target", values="n", aggfunc="sum",
+                               fill_value=0).to_numpy(float)
+    if counts.shape[0] < 2 or counts.shape[1] < 2:
+        return False
+
+    def loglik(table: np.ndarray) -> float:
+        shares = table / table.sum(axis=1, keepdims=True)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return float(np.nansum(np.where(table > 0, table * np.log(shares), 0.0)))
+
+    k = counts.shape[1] - 1
+    pooled = 2 * k - 2 * loglik(counts.sum(axis=0, keepdims=True))
+    split = 2 * k * counts.shape[0] - 2 * loglik(counts)
+    return split < pooled
 
 
 def _exit_name(name: str) -> str:

@@ -13,6 +13,16 @@ PINNED = {
     "__version__",
     "load_model",
     "simulate",
+    "import_events",
+    "ImportReport",
+    "Store",
+    "diagnose",
+    "Diagnostics",
+    "discover",
+    "JourneyMap",
+    "calibrate",
+    "Calibration",
+    "check_fit",
 }
 
 

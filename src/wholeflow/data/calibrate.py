@@ -48,6 +48,8 @@ from wholeflow.model.schema import WEEKDAYS, Model
 
 UNKNOWN_EXIT = "unknown"
 DEFAULT_CLASS = "general"
+FIT_COLUMNS = ("service", "class", "quantity", "family", "aic", "ks_distance", "n",
+               "n_censored", "mean", "sd", "chosen")
 
 
 @dataclass
@@ -151,11 +153,9 @@ class _Calibrator:
              quantity: str) -> Fit | None:
         fits = fit_durations(days, censored, self.families, seed=self.seed)
         for rank, f in enumerate(fits):
-            self.fit_rows.append({
-                "service": service, "class": klass, "quantity": quantity, "family": f.family,
-                "aic": f.aic, "ks_distance": f.ks_distance, "n": f.n,
-                "n_censored": f.n_censored, "mean": f.mean, "sd": f.sd, "chosen": rank == 0,
-            })
+            self.fit_rows.append(dict(zip(FIT_COLUMNS, (
+                service, klass, quantity, f.family, f.aic, f.ks_distance, f.n, f.n_censored,
+                f.mean, f.sd, rank == 0), strict=True)))
         return fits[0] if fits else None
 
     @staticmethod
@@ -441,7 +441,8 @@ class _Calibrator:
 
         model = parse_model(text, f"<calibrated from {self.data.origin}>")
         ids = {**self.services, **self.exits}
-        return Calibration(model, text, pd.DataFrame(self.fit_rows), ids)
+        return Calibration(model, text, pd.DataFrame(self.fit_rows, columns=list(FIT_COLUMNS)),
+                           ids)
 
 
 def _classes_differ(frame: pd.DataFrame) -> bool:

@@ -101,6 +101,6 @@ def _simulated(kpis: pd.DataFrame, observed_span: pd.Timedelta,
     n = out["n"].to_numpy(float)
     t = stats.t.ppf(0.975, np.maximum(n - 1, 1))
     half = np.where(n > 1, t * out["sd"].fillna(0).to_numpy() * np.sqrt(1 + 1 / n), np.nan)
-    out["range_low"] = out["simulated"] - half
+    out["range_low"] = np.maximum(out["simulated"] - half, 0.0)  # none of these is negative
     out["range_high"] = out["simulated"] + half
     return out.drop(columns=["sd", "n"])

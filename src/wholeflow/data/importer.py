@@ -249,8 +249,7 @@ def _import(store: Store, files: list[Path], plan: ImportMapping, sheet: str | N
             if digest in seen:
                 fr.skipped = "the same file is given twice"
             elif digest in earlier and not replace:
-                fr.skipped = (f"already imported (import {earlier[digest]}); "
-                              "use replace to import it again")
+                fr.skipped = f"already imported (import {earlier[digest]})"
             else:
                 if digest in earlier:
                     replaced.append(earlier[digest])

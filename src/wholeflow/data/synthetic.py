@@ -20,10 +20,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from wholeflow.errors import DataError
 from wholeflow.model.schema import WEEKDAYS, Model
 
 MAX_WAVES = 100
@@ -319,3 +322,41 @@ def _events(frame: pd.DataFrame, event: str, column: str,
         "destination": destination.to_numpy() if destination is not None else None,
         "class": frame["class"].to_numpy() if "class" in frame.columns else None,
     })
+
+
+def _example_model(model: Model | str | Path | None) -> Model:
+    from wholeflow.model import load_model
+
+    if isinstance(model, Model):
+        return model
+    if model is not None:
+        return load_model(model)
+    bolton = resources.files("wholeflow.examples") / "bolton" / "wholeflow.yaml"
+    if not bolton.is_file():
+        raise DataError("the Bolton example model is not in this installation; give a model "
+                        "to simulate (--model FILE)")
+    return load_model(Path(str(bolton)))
+
+
+def example_log(people: int, model: Model | str | Path | None = None, seed: int = 0
+                ) -> pd.DataFrame:
+    """An event log of ``people`` people made by simulating ``model`` (the Bolton example).
+
+    The model runs from empty (no warm-up) until that many people have arrived; the log holds
+    their events up to the last arrival, as an extract taken then would (later stays are
+    still open).
+    """
+    from wholeflow.engine import simulate
+
+    base = _example_model(model)
+    rate = sum(a.per_day for a in base.arrivals.values())
+    if rate <= 0:
+        raise DataError(f"{base.name}: the model has no arrivals, so it makes no event log")
+    days = float(math.ceil(people / rate * 1.05) + 1)
+    results = simulate(base.model_copy(update={"warm_up_days": 0.0, "run_days": days}),
+                       replications=1, seed=seed)
+    first = results.journeys.nsmallest(people, "arrived")
+    keep = set(first["person"])
+    stays = results.stays[results.stays["person"].isin(keep)]
+    referrals = results.referrals[results.referrals["person"].isin(keep)]
+    return event_log(stays, referrals, until=first["arrived"].max())

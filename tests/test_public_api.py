@@ -11,7 +11,10 @@ PINNED = {
     "SimulationError",
     "WholeflowError",
     "__version__",
+    "apply_scenario",
+    "list_scenarios",
     "load_model",
+    "parse_model",
     "simulate",
 }
 

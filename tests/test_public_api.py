@@ -5,12 +5,15 @@ import wholeflow
 PINNED = {
     "DataError",
     "DeadlockError",
+    "MeasureError",
     "Model",
     "ModelError",
     "SimulationError",
+    "SpcResult",
     "WholeflowError",
     "__version__",
     "load_model",
+    "spc",
 }
 
 

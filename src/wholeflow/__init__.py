@@ -20,6 +20,9 @@ _EXPORTS: dict[str, str] = {
     "DataError": "wholeflow.errors",
     "SimulationError": "wholeflow.errors",
     "DeadlockError": "wholeflow.errors",
+    "spc": "wholeflow.measure.spc",
+    "SpcResult": "wholeflow.measure.result",
+    "MeasureError": "wholeflow.measure.errors",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]
@@ -32,6 +35,9 @@ if TYPE_CHECKING:  # pragma: no cover
         SimulationError,
         WholeflowError,
     )
+    from wholeflow.measure.errors import MeasureError
+    from wholeflow.measure.result import SpcResult
+    from wholeflow.measure.spc import spc
     from wholeflow.model.loader import load_model
     from wholeflow.model.schema import Model
 

@@ -181,8 +181,9 @@ def _reject_duplicate_dates(frame: pd.DataFrame) -> None:
     duplicated = frame["date"].duplicated(keep=False)
     if duplicated.any():
         dates = sorted({label(d) for d in frame.loc[duplicated, "date"]})
+        which = "a date appears" if len(dates) == 1 else f"{len(dates)} dates appear"
         raise MeasureError(
-            f"{len(dates)} date{'s' if len(dates) > 1 else ''} appear more than once "
+            f"{which} more than once "
             f"({', '.join(dates[:_SHOWN])}{', ...' if len(dates) > _SHOWN else ''}): an SPC "
             "chart needs one value per period; add the rows up (or average them) first"
         )
@@ -215,7 +216,7 @@ def _check_denominators(frame: pd.DataFrame, chart: str, warnings: list[str]) ->
             f"left out ({dates}): a rate or proportion of nothing has no value"
         )
     if chart in ("p", "pprime"):
-        over = frame["numerator"] > frame["denominator"]
+        over = (frame["numerator"] > frame["denominator"]) & (frame["denominator"] != 0)
         if over.any():
             raise MeasureError(
                 f"a proportion cannot exceed 1: numerator > denominator at "

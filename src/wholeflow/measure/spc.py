@@ -186,7 +186,7 @@ def _segment_ids(
     starts: set[int] = set()
     for item in items:
         when = _rebase_point(item, has_dates)
-        position = int(np.searchsorted(dates.to_numpy(), np.asarray(when), side="left"))
+        position = int(dates.searchsorted(when, side="left"))
         if position == 0:
             warnings.append(f"rebase at {label(when)} is at or before the first point: ignored")
         elif position >= len(dates):

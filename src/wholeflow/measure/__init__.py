@@ -10,7 +10,8 @@
 from __future__ import annotations
 
 from wholeflow.measure.errors import MeasureError
+from wholeflow.measure.figure import spc_figure
 from wholeflow.measure.result import POINT_COLUMNS, SpcResult
 from wholeflow.measure.spc import CHARTS, spc
 
-__all__ = ["CHARTS", "POINT_COLUMNS", "MeasureError", "SpcResult", "spc"]
+__all__ = ["CHARTS", "POINT_COLUMNS", "MeasureError", "SpcResult", "spc", "spc_figure"]

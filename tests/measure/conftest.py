@@ -78,3 +78,94 @@ def rjz() -> pd.DataFrame:
 def rqm() -> pd.DataFrame:
     """Trust RQM, type 1 A&E: monthly 4-hour breaches, April 2016 to March 2018."""
     return pd.read_csv(DATA / "ae_rqm_type1_2016_2018.csv", parse_dates=["period"])
+
+
+# A small workspace: an event store with stays and daily census at Darley Court (length of
+# stay falling from about 32 to about 26 days after a PDSA cycle on 2018-01-15) and a measures
+# register over it.
+FIRST_MONDAY = pd.Timestamp("2017-10-02")
+CHANGE_WEEK = 15  # 2018-01-15
+
+
+def darley_court_stays() -> pd.DataFrame:
+    rows = []
+    for week in range(30):
+        ended = FIRST_MONDAY + pd.Timedelta(weeks=week, days=1)
+        shift = -6 if week >= CHANGE_WEEK else 0
+        for k, los in enumerate([30 + week % 3, 32, 34 - week % 2] + [32] * 7):
+            ready_set = k < (6 if week >= 10 else 4) - week % 2
+            rows.append({
+                "replication": 0, "person": f"p{week}-{k}", "service": "darley_court",
+                "started": ended - pd.Timedelta(days=los + shift), "ended": ended,
+                "ready": ended - pd.Timedelta(days=1) if ready_set else pd.NaT,
+                "length_of_stay": float(los + shift),
+            })
+    rows.append({"replication": 0, "person": "x", "service": "imc_at_home",
+                 "started": FIRST_MONDAY, "ended": FIRST_MONDAY + pd.Timedelta(days=9),
+                 "ready": pd.NaT, "length_of_stay": 9.0})
+    return pd.DataFrame(rows)
+
+
+def darley_court_daily() -> pd.DataFrame:
+    days = pd.date_range(FIRST_MONDAY, periods=38, freq="D")
+    return pd.DataFrame([
+        {"replication": rep, "service": "darley_court", "date": day,
+         "delayed_occupancy": 2 * (rep + 1)}
+        for rep in (0, 1) for day in days
+    ])
+
+
+MEASURES = {
+    "darley_court_los.yaml": """\
+name: Darley Court length of stay
+definition: Mean length of stay (days) of people leaving Darley Court each week
+source: {query: weekly_mean_length_of_stay, service: darley_court}
+unit: days
+improvement_direction: decrease
+target: 28
+pdsa:
+  - {id: 1, title: Trusted assessment, start: 2018-01-15, status: completed, rebase: true}
+""",
+    "ready_dates.yaml": """\
+name: Ready dates set
+definition: Stays leaving Darley Court each week that had a ready-to-move-on date recorded
+source: {query: ready_date_set_percent, service: darley_court}
+unit: "%"
+improvement_direction: increase
+chart: p
+""",
+    "delayed_days.yaml": """\
+name: Delayed days at Darley Court
+definition: Bed days lost each week by people ready to move on
+source: {query: weekly_delayed_days, service: darley_court}
+improvement_direction: decrease
+""",
+    "referrals.yaml": """\
+name: Weekly referrals
+definition: Referrals received by the service each week
+source: {csv: data/referrals.csv, date_column: week, value_column: referrals}
+improvement_direction: neutral
+chart: c
+""",
+}
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    import duckdb
+
+    (tmp_path / ".wholeflow").mkdir()
+    with duckdb.connect(str(tmp_path / ".wholeflow" / "store.duckdb")) as connection:
+        connection.register("stays_frame", darley_court_stays())
+        connection.register("daily_frame", darley_court_daily())
+        connection.execute("CREATE TABLE stays AS SELECT * FROM stays_frame")
+        connection.execute("CREATE TABLE daily AS SELECT * FROM daily_frame")
+    (tmp_path / "measures").mkdir()
+    for name, text in MEASURES.items():
+        (tmp_path / "measures" / name).write_text(text, encoding="utf-8")
+    (tmp_path / "data").mkdir()
+    pd.DataFrame({
+        "week": pd.date_range("2021-01-04", periods=20, freq="7D").strftime("%Y-%m-%d"),
+        "referrals": [40, 38, 45, 41, 39, 44, 40, 42, 37, 43] * 2,
+    }).to_csv(tmp_path / "data" / "referrals.csv", index=False)
+    return tmp_path

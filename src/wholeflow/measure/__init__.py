@@ -11,7 +11,29 @@ from __future__ import annotations
 
 from wholeflow.measure.errors import MeasureError
 from wholeflow.measure.figure import spc_figure
+from wholeflow.measure.register import (
+    Measure,
+    PdsaCycle,
+    find_measure,
+    load_measure_file,
+    load_measures,
+)
 from wholeflow.measure.result import POINT_COLUMNS, SpcResult
+from wholeflow.measure.sources import measure_series, measure_spc
 from wholeflow.measure.spc import CHARTS, spc
 
-__all__ = ["CHARTS", "POINT_COLUMNS", "MeasureError", "SpcResult", "spc", "spc_figure"]
+__all__ = [
+    "CHARTS",
+    "POINT_COLUMNS",
+    "Measure",
+    "MeasureError",
+    "PdsaCycle",
+    "SpcResult",
+    "find_measure",
+    "load_measure_file",
+    "load_measures",
+    "measure_series",
+    "measure_spc",
+    "spc",
+    "spc_figure",
+]

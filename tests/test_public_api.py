@@ -12,8 +12,12 @@ PINNED = {
     "SpcResult",
     "WholeflowError",
     "__version__",
+    "load_measures",
     "load_model",
+    "measure_series",
+    "measure_spc",
     "spc",
+    "spc_figure",
 }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wholeflow.errors import WholeflowError
+from wholeflow.errors import ModelError, Problem, WholeflowError
 
 
 class MeasureError(WholeflowError):
@@ -10,3 +10,14 @@ class MeasureError(WholeflowError):
 
     The message names the column, row, date or option at fault and how to put it right.
     """
+
+
+class MeasureFileError(ModelError):
+    """One or more measure files are invalid; ``problems`` locates each (file, line, field)."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__(problems)
+        n = len(self.problems)
+        lines = [f"{n} problem{'s' if n != 1 else ''} in the measures register:"]
+        lines += [f"  {p}" for p in self.problems]
+        self.args = ("\n".join(lines),)

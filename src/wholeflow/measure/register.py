@@ -22,7 +22,8 @@ target, and the PDSA cycles testing changes to it::
         status: completed
         rebase: true                       # start new limits when this cycle starts
 
-Every problem in every file is reported at once, as a :class:`~wholeflow.errors.ModelError`
+Every problem in every file is reported at once, as a
+:class:`~wholeflow.measure.errors.MeasureFileError` (a :class:`~wholeflow.errors.ModelError`)
 whose problems name the file, the line and the field.
 """
 
@@ -43,8 +44,8 @@ from pydantic import (
     model_validator,
 )
 
-from wholeflow.errors import ModelError, Problem
-from wholeflow.measure.errors import MeasureError
+from wholeflow.errors import Problem
+from wholeflow.measure.errors import MeasureError, MeasureFileError
 from wholeflow.measure.yamlmarks import line_of, parse_with_lines
 
 QueryName = Literal["weekly_mean_length_of_stay", "ready_date_set_percent",
@@ -157,7 +158,7 @@ def load_measures(workspace: str | Path) -> dict[str, Measure]:
     """Read every ``measures/*.yaml`` of ``workspace``; keys are measure ids (file names).
 
     Raises:
-        ModelError: listing every problem in every file, with file, line and field.
+        MeasureFileError: listing every problem in every file, with file, line and field.
     """
     folder = Path(workspace) / MEASURES_FOLDER
     files = sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]) if folder.is_dir() else []
@@ -169,7 +170,7 @@ def load_measures(workspace: str | Path) -> dict[str, Measure]:
         if measure is not None:
             measures[measure.id] = measure
     if problems:
-        raise ModelError(problems)
+        raise MeasureFileError(problems)
     return measures
 
 
@@ -177,7 +178,7 @@ def load_measure_file(path: str | Path) -> Measure:
     """Read one measure file (its id is the file name without the extension)."""
     measure, problems = _load_file(Path(path))
     if problems or measure is None:
-        raise ModelError(problems)
+        raise MeasureFileError(problems)
     return measure
 
 

@@ -7,6 +7,7 @@ PINNED = {
     "DeadlockError",
     "MeasureError",
     "Model",
+    "Results",
     "ModelError",
     "SimulationError",
     "SpcResult",
@@ -16,6 +17,7 @@ PINNED = {
     "load_model",
     "measure_series",
     "measure_spc",
+    "simulate",
     "spc",
     "spc_figure",
 }

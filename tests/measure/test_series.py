@@ -140,3 +140,15 @@ def test_text_dates_and_period_numbers_are_both_accepted():
     assert text.points["date"].iloc[0] == pd.Timestamp("2020-01-01")
     numbered = spc(pd.DataFrame({"value": VALUES}))
     assert numbered.points["date"].tolist() == list(range(1, 16))
+
+
+def test_infinite_values_are_an_error():
+    with pytest.raises(MeasureError, match="row 2: infinite values"):
+        spc([1.0, float("inf"), 2.0, 3.0])
+
+
+def test_limits_that_cannot_be_estimated_are_warned_not_invented():
+    result = spc(pd.DataFrame({"value": [0] * 15, "denominator": [10] * 15}), chart="pprime")
+    assert result.points["upper"].isna().all()
+    assert any("without process limits" in w for w in result.warnings)
+    assert result.variation_icon == "common_cause"

@@ -174,6 +174,12 @@ def _parse_numbers(column: pd.Series, name: str) -> pd.Series:
             f"column {name!r}, {_rows(column.index[bad] + 1)}: {examples} "
             f"{'are' if bad.sum() > 1 else 'is'} not a number"
         )
+    infinite = numbers.isin([np.inf, -np.inf])
+    if infinite.any():
+        raise MeasureError(
+            f"column {name!r}, {_rows(column.index[infinite] + 1)}: infinite values cannot be "
+            "charted (was something divided by zero?)"
+        )
     return numbers.astype(float)
 
 

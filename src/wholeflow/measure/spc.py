@@ -110,6 +110,8 @@ def spc(
     points = pd.concat(parts, ignore_index=True)[list(POINT_COLUMNS)]
     segments = pd.DataFrame(rows)
     warnings += _trial_limit_warnings(segments)
+    if chart != "run":
+        warnings += _missing_limit_warnings(points)
     latest = points.iloc[-1]
     variation = variation_icon(latest["point_type"], direction)
     assurance = assurance_icon(
@@ -266,6 +268,18 @@ def _trial_limit_warnings(segments: pd.DataFrame) -> list[str]:
             f"points are added ({SETTLED_POINTS} or more points settle them)"
         )
     return found
+
+
+def _missing_limit_warnings(points: pd.DataFrame) -> list[str]:
+    """Limits that cannot be computed (e.g. Laney's sigma_z when every point is 0 % or 100 %)."""
+    missing = points[points["upper"].isna() | points["lower"].isna()]
+    if missing.empty:
+        return []
+    return [
+        f"{len(missing)} point{'s' if len(missing) != 1 else ''} without process limits "
+        f"(from {label(missing['date'].iloc[0])}): the spread could not be estimated, so only "
+        "the centre line and runs can be read there"
+    ]
 
 
 def _limits(chart: str, seg: pd.DataFrame, baseline: int | None, screen: bool) -> Limits:

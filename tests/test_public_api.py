@@ -5,14 +5,21 @@ import wholeflow
 PINNED = {
     "DataError",
     "DeadlockError",
+    "MeasureError",
     "Model",
     "Results",
     "ModelError",
     "SimulationError",
+    "SpcResult",
     "WholeflowError",
     "__version__",
+    "load_measures",
     "load_model",
+    "measure_series",
+    "measure_spc",
     "simulate",
+    "spc",
+    "spc_figure",
 }
 
 

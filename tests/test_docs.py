@@ -45,7 +45,7 @@ def test_documented_examples_run(path: Path, tmp_path: Path) -> None:
         for code, expected in blocks(path):
             out = io.StringIO()
             with contextlib.redirect_stdout(out):
-                exec(compile(code, str(path), "exec"), namespace)  # noqa: S102
+                exec(compile(code, str(path), "exec"), namespace)
             if expected is not None:
                 assert out.getvalue().strip() == expected.strip()
     finally:

@@ -5,17 +5,24 @@ import wholeflow
 PINNED = {
     "DataError",
     "DeadlockError",
+    "MeasureError",
     "Model",
     "Results",
     "ModelError",
     "SimulationError",
+    "SpcResult",
     "WholeflowError",
     "__version__",
     "apply_scenario",
     "list_scenarios",
+    "load_measures",
     "load_model",
+    "measure_series",
+    "measure_spc",
     "parse_model",
     "simulate",
+    "spc",
+    "spc_figure",
 }
 
 

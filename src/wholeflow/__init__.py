@@ -25,6 +25,13 @@ _EXPORTS: dict[str, str] = {
     "DataError": "wholeflow.errors",
     "SimulationError": "wholeflow.errors",
     "DeadlockError": "wholeflow.errors",
+    "spc": "wholeflow.measure.spc",
+    "SpcResult": "wholeflow.measure.result",
+    "MeasureError": "wholeflow.measure.errors",
+    "spc_figure": "wholeflow.measure.figure",
+    "load_measures": "wholeflow.measure.register",
+    "measure_series": "wholeflow.measure.sources",
+    "measure_spc": "wholeflow.measure.sources",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]
@@ -39,6 +46,12 @@ if TYPE_CHECKING:  # pragma: no cover
         SimulationError,
         WholeflowError,
     )
+    from wholeflow.measure.errors import MeasureError
+    from wholeflow.measure.figure import spc_figure
+    from wholeflow.measure.register import load_measures
+    from wholeflow.measure.result import SpcResult
+    from wholeflow.measure.sources import measure_series, measure_spc
+    from wholeflow.measure.spc import spc
     from wholeflow.model.loader import load_model, parse_model
     from wholeflow.model.scenarios import apply_scenario, list_scenarios
     from wholeflow.model.schema import Model

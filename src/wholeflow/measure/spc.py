@@ -168,12 +168,8 @@ def _check_options(
 
 
 def _values_for(chart: str, series: PreparedSeries, warnings: list[str]) -> pd.DataFrame:
-    frame = series.frame.copy()
-    if chart == "c" and frame["denominator"].notna().any():
-        warnings.append("a c chart plots counts and ignores the denominator; use a u chart "
-                        "for rates with varying exposure")
-        frame["value"] = frame["numerator"]
-    return frame
+    # (a c chart's denominator is dropped, with a warning, when the series is prepared)
+    return series.frame.copy()
 
 
 def _segment_ids(

@@ -91,7 +91,7 @@ def spc(
     series = prepare_series(data, chart=chart, date_column=date_column,
                             value_column=value_column, denominator_column=denominator_column)
     warnings = list(series.warnings)
-    frame = _values_for(chart, series, warnings)
+    frame = series.frame.copy()  # a c chart's denominator was dropped when prepared
     if len(frame) < 2:
         raise MeasureError(
             f"an SPC chart needs at least 2 points; got {len(frame)} usable "
@@ -165,11 +165,6 @@ def _check_options(
         isinstance(target, (int, float, np.number)) and math.isfinite(float(target))
     ):
         raise MeasureError(f"the target must be a number, got {target!r}")
-
-
-def _values_for(chart: str, series: PreparedSeries, warnings: list[str]) -> pd.DataFrame:
-    # (a c chart's denominator is dropped, with a warning, when the series is prepared)
-    return series.frame.copy()
 
 
 def _segment_ids(

@@ -22,7 +22,7 @@ from wholeflow.measure.limits import Limits
 from wholeflow.measure.result import POINT_COLUMNS, SpcResult
 from wholeflow.measure.rules import LONG_RUN, OUTSIDE, RuleHits, by_priority, mdc_rules
 from wholeflow.measure.runchart import RunsAnalysis, run_chart_limits, runs_analysis
-from wholeflow.measure.series import PreparedSeries, label, prepare_series
+from wholeflow.measure.series import label, prepare_series
 from wholeflow.measure.signals import describe
 from wholeflow.measure.xmr import xmr_limits
 

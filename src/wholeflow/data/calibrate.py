@@ -137,6 +137,8 @@ class _Calibrator:
         self.class_ids = _ids(self.classes, set())
         self.exits: dict[str, str] = {}
         self.fit_rows: list[dict[str, Any]] = []
+        self.selective: set[str] = set()
+        """Services that reject some referrals: every route to them needs an on_reject."""
 
     # -- helpers -------------------------------------------------------------------------
     def _klass(self, value: Any) -> str:
@@ -234,6 +236,8 @@ class _Calibrator:
                                       "no decisions seen on other days"))
             if len(decided):
                 accepted = int(decided["accepted"].astype(bool).sum())
+                if accepted < len(decided):
+                    self.selective.add(str(service))
                 children.append(Entry("acceptance", _round(accepted / len(decided)),
                                       f"{_n(accepted)} of {_n(len(decided))} decided referrals "
                                       "accepted"))
@@ -333,8 +337,20 @@ class _Calibrator:
                     route["on_reject"] = self._target_id(str(after.index[0]))
                     note += (f"; {_n(rejected['n'].sum())} rejected, most went to "
                              f"{after.index[0]}")
+            if target in self.selective and "on_reject" not in route:
+                usual = self._usual_exit(frame)
+                route["on_reject"] = self._target_id(usual)
+                note += (f"; no rejections seen on this route: a rejected person is taken to "
+                         f"go where most leave from here ({usual})")
             items.append((route, note))
         return items
+
+    def _usual_exit(self, frame: pd.DataFrame) -> str:
+        """Where most people leaving a service go when they leave the system."""
+        exits = frame[~frame["final"].isin(list(self.services))]
+        if exits.empty:
+            return UNKNOWN_EXIT
+        return str(exits.groupby("final")["n"].sum().idxmax())
 
     def arrivals(self) -> list[Entry]:
         start, end = f"TIMESTAMP '{self.window.start}'", f"TIMESTAMP '{self.window.end}'"

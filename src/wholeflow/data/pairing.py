@@ -15,10 +15,12 @@ is_new, gid: the source row, negative for stored events) and writes the tables `
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import duckdb
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -30,8 +32,19 @@ _CONFLICT = REASON_CODES["conflicts_with_stored"]
 MAX_ROUNDS = 20
 
 
-def _dictionary(con: duckdb.DuckDBPyConnection, name: str, query: str) -> list[str]:
-    values = sorted(r[0] for r in con.execute(query).fetchall() if r[0] is not None)
+def _dictionaries(con: duckdb.DuckDBPyConnection) -> tuple[list[str], list[str], list[str]]:
+    """Code tables for services, destinations and classes (one pass over the events)."""
+    combos = con.execute(
+        "SELECT DISTINCT service, destination, class FROM all_events").fetchall()
+    out = []
+    for i, name in enumerate(("service", "destination", "class")):
+        values = sorted({c[i] for c in combos if c[i] is not None})
+        _dictionary(con, f"dict_{name}", values)
+        out.append(values)
+    return out[0], out[1], out[2]
+
+
+def _dictionary(con: duckdb.DuckDBPyConnection, name: str, values: list[str]) -> None:
     con.execute(f"DROP TABLE IF EXISTS {name}")
     con.register(f"{name}_arrow", pa.table({
         "value": pa.array(values, pa.string()),
@@ -39,33 +52,43 @@ def _dictionary(con: duckdb.DuckDBPyConnection, name: str, query: str) -> list[s
     }))
     con.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")
     con.unregister(f"{name}_arrow")
-    return values
 
 
 def _sorted_events(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     events = "[" + ", ".join(f"'{e}'" for e in EVENTS) + "]"
     ranks = "[" + ", ".join(str(EVENT_RANK[e]) for e in EVENTS) + "]"
     return con.execute(f"""
-        SELECT e.person, epoch_us(e.ts) AS time,
-               CAST(list_position({events}, e.event) - 1 AS TINYINT) AS event,
-               coalesce(s.code, -1) AS service, coalesce(d.code, -1) AS destination,
-               coalesce(c.code, -1) AS klass, e.is_new, e.gid
-        FROM all_events e
-        LEFT JOIN dict_service s ON s.value = e.service
-        LEFT JOIN dict_destination d ON d.value = e.destination
-        LEFT JOIN dict_class c ON c.value = e.class
-        ORDER BY e.person, e.ts, e.hint, {ranks}[list_position({events}, e.event)],
-                 event, service, destination, e.is_new, e.gid
+        SELECT person, time, event, service, destination, klass, is_new, gid FROM (
+            SELECT e.person, epoch_us(e.ts) AS time, epoch_us(e.hint) AS hint,
+                   CAST(list_position({events}, e.event) - 1 AS TINYINT) AS event,
+                   coalesce(s.code, -1) AS service, coalesce(d.code, -1) AS destination,
+                   coalesce(c.code, -1) AS klass, e.is_new, e.gid
+            FROM all_events e
+            LEFT JOIN dict_service s ON s.value = e.service
+            LEFT JOIN dict_destination d ON d.value = e.destination
+            LEFT JOIN dict_class c ON c.value = e.class)
+        ORDER BY person, time, hint, {ranks}[event + 1], event, service, destination, is_new,
+                 gid
     """).fetchnumpy()
 
 
-def pair_all(con: duckdb.DuckDBPyConnection, infer_ends: bool = False) -> int:
-    """Pair ``all_events`` into ``episodes`` and ``event_rejects``; returns rounds used."""
-    services = _dictionary(con, "dict_service",
-                           "SELECT DISTINCT service FROM all_events")
-    destinations = _dictionary(con, "dict_destination",
-                               "SELECT DISTINCT destination FROM all_events")
-    classes = _dictionary(con, "dict_class", "SELECT DISTINCT class FROM all_events")
+@dataclass(frozen=True)
+class Pairing:
+    """What pairing found, beyond the tables it wrote."""
+
+    span: tuple[pd.Timestamp, pd.Timestamp] | None
+    """First and last time of the events kept (None when none are)."""
+    persons: int
+    """People among the new events kept."""
+    other_events: int
+    """New events kept as 'other'."""
+    rejected: int
+    """New events rejected."""
+
+
+def pair_all(con: duckdb.DuckDBPyConnection, infer_ends: bool = False) -> Pairing:
+    """Pair ``all_events`` into ``episodes`` and ``event_rejects``."""
+    services, destinations, classes = _dictionaries(con)
     ev = {k: np.asarray(v) for k, v in _sorted_events(con).items()}
     is_new = ev["is_new"].astype(bool)
     active = np.ones(len(is_new), dtype=bool)
@@ -98,7 +121,13 @@ def pair_all(con: duckdb.DuckDBPyConnection, infer_ends: bool = False) -> int:
             break
     _write_rejects(con, ev["gid"], is_new, final_reason)
     _write_episodes(con, episodes, services, destinations, classes)
-    return rounds
+    kept = ev["time"][active]
+    span = None if not len(kept) else (pd.Timestamp(int(kept.min()), unit="us"),
+                                       pd.Timestamp(int(kept.max()), unit="us"))
+    new_kept = active & is_new
+    return Pairing(span, len(pd.unique(ev["person"][new_kept])),
+                   int(np.count_nonzero(new_kept & (ev["event"] == EVENTS.index("other")))),
+                   int(np.count_nonzero(is_new & ~active)))
 
 
 def _reject_whole_rows(gid: np.ndarray, is_new: np.ndarray, active: np.ndarray,

@@ -270,10 +270,10 @@ def _import(store: Store, files: list[Path], plan: ImportMapping, sheet: str | N
             con.execute(f'DROP TABLE "{raw.table}"')  # the raw identifiers go with it
             malformed.extend((k, line, what) for line, what in raw.malformed)
         _combine(con, staged, stored, replaced, malformed)
-        pairing = pair_all(con, infer_ends)
+        pairing = pair_all(con, infer_ends, gap)
         window = _window(pairing.span, extract_end)
         _count(con, todo, staged, pairing, report)
-        _write(con, todo, plan, replaced, window, gap, pairing.rejected > 0)
+        _write(con, todo, plan, replaced, window, pairing.rejected > 0)
     return report
 
 
@@ -359,7 +359,7 @@ def _count(con: duckdb.DuckDBPyConnection, todo: list[tuple[Path, FileReport, st
 
 def _write(con: duckdb.DuckDBPyConnection, todo: list[tuple[Path, FileReport, str]],
            plan: ImportMapping, replaced: list[int], window: Window | None,
-           gap: float, any_rejected: bool) -> None:
+           any_rejected: bool) -> None:
     """Everything in one transaction: the store changes completely or not at all.
 
     The shared tables are built straight into the store, inside the transaction.
@@ -397,7 +397,7 @@ def _write(con: duckdb.DuckDBPyConnection, todo: list[tuple[Path, FileReport, st
         if window is not None:
             con.execute("USE store")
             try:
-                build_tables(con, window, gap)
+                build_tables(con, window)
             finally:
                 con.execute("USE memory")
             con.execute("DELETE FROM store.meta")

@@ -1,7 +1,8 @@
 """From paired episodes to the shared tables: stays, referrals, delays, journeys and daily.
 
 Input is a DuckDB table ``episodes`` (one row per referral episode or stint, see
-:mod:`wholeflow.data.stints`, with service, class and destination names decoded). The tables
+:mod:`wholeflow.data.stints`, with service, class and destination names decoded, and linked
+into journeys by :mod:`wholeflow.data.linking`). The tables
 made follow :mod:`wholeflow.tables`, with ``replication`` 0, plus one column the shared schema
 has no room for: ``journey``, the number of the person's journey (a person who goes home and
 comes back a month later has two journeys).
@@ -57,65 +58,31 @@ def _ceil_day(column: str) -> str:
             f"ELSE date_trunc('day', {column}) + INTERVAL 1 DAY END")
 
 
-def build_tables(con: duckdb.DuckDBPyConnection, window: Window,
-                 journey_gap_days: float = 1.0) -> None:
-    """Create ``stays``, ``referrals``, ``delays``, ``journeys`` and ``daily`` from ``episodes``."""
-    _sources(con)
-    _stays(con, window, journey_gap_days)
+def build_tables(con: duckdb.DuckDBPyConnection, window: Window) -> None:
+    """Create ``stays``, ``referrals``, ``delays``, ``journeys`` and ``daily`` from ``episodes``.
+
+    ``episodes`` carries the links of :mod:`wholeflow.data.linking` (from_service, journey,
+    stint, next_service).
+    """
+    _stays(con, window)
     _referrals(con)
     _delays(con, window)
     build_journeys(con)
     build_daily(con, window)
-    con.execute("DROP TABLE _episodes")
 
 
-def _sources(con: duckdb.DuckDBPyConnection) -> None:
-    """Each episode with ``from_service``: the other service the person was in at referral."""
-    con.execute("""
-        CREATE OR REPLACE TEMP TABLE _episodes AS
-        SELECT e.*,
-               CASE WHEN s.service <> e.service
-                     AND (s.ended IS NULL OR s.ended >= e.referred) THEN s.service END
-                   AS from_service
-        FROM episodes e
-        ASOF LEFT JOIN (SELECT person, service, started, ended FROM episodes
-                        WHERE started IS NOT NULL) s
-          ON e.person = s.person AND e.referred > s.started
-    """)
-
-
-def _stays(con: duckdb.DuckDBPyConnection, window: Window, gap: float) -> None:
+def _stays(con: duckdb.DuckDBPyConnection, window: Window) -> None:
     end = f"TIMESTAMP '{window.end}'"
-    con.execute("""
-        CREATE OR REPLACE TEMP TABLE _stints AS
-        SELECT *,
-               max(coalesce(ended, 'infinity'::TIMESTAMP)) OVER (
-                   PARTITION BY person ORDER BY started, service
-                   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS _prev_end
-        FROM _episodes WHERE started IS NOT NULL
-    """)
-    # a new journey: the first stay, or one starting well after every earlier stay had ended
-    # unless its referral came from a service the person was in (waiting at home between)
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE _stints2 AS
-        SELECT *, sum(_new) OVER (PARTITION BY person ORDER BY started, service
-                                  ROWS UNBOUNDED PRECEDING) AS journey
-        FROM (SELECT *, CASE WHEN _prev_end IS NULL
-                              OR (epoch_us(started) > epoch_us(_prev_end) + {gap * DAY_US}
-                                  AND from_service IS NULL)
-                             THEN 1 ELSE 0 END AS _new FROM _stints)
-    """)
     con.execute(f"""
         CREATE OR REPLACE TABLE stays AS
-        SELECT 0 AS replication, person, class, service,
-               CAST(row_number() OVER w AS INTEGER) AS stint,
+        SELECT 0 AS replication, person, class, service, stint,
                referred, decided, TRUE AS accepted,
                CASE WHEN accepted IS NOT NULL AND decided IS NOT NULL THEN decided
                     ELSE referred END AS queued,
                started AS admitted, started, ready, ended,
                CASE WHEN destination IS NOT NULL THEN destination
                     WHEN ended IS NULL THEN NULL
-                    ELSE coalesce(lead(service) OVER w, 'unknown') END AS destination,
+                    ELSE coalesce(next_service, 'unknown') END AS destination,
                CASE WHEN ready IS NULL THEN 0.0
                     ELSE greatest({days_sql(f'coalesce(ended, {end})', 'ready')}, 0.0)
                     END AS delayed_days,
@@ -125,15 +92,13 @@ def _stays(con: duckdb.DuckDBPyConnection, window: Window, gap: float) -> None:
                {days_sql('started', 'referred')} AS wait_days,
                CAST(assessments AS INTEGER) AS assessments,
                CAST(NULL AS DOUBLE) AS cost,
-               CAST(journey AS INTEGER) AS journey
-        FROM _stints2
-        WINDOW w AS (PARTITION BY person, journey ORDER BY started, service)
+               journey
+        FROM episodes WHERE started IS NOT NULL
     """)
     con.execute("""
         UPDATE stays SET delay_target = destination
         WHERE ready IS NOT NULL AND destination IN (SELECT DISTINCT service FROM stays)
     """)
-    con.execute("DROP TABLE _stints; DROP TABLE _stints2")
 
 
 def _referrals(con: duckdb.DuckDBPyConnection) -> None:
@@ -143,8 +108,7 @@ def _referrals(con: duckdb.DuckDBPyConnection) -> None:
                referred, decided,
                CASE WHEN accepted = 1 OR started IS NOT NULL THEN TRUE
                     WHEN accepted = 0 THEN FALSE END AS accepted
-        FROM _episodes WHERE referred IS NOT NULL
-        ORDER BY referred, person
+        FROM episodes WHERE referred IS NOT NULL
     """)
 
 

@@ -24,6 +24,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from wholeflow.data.linking import Links, link
 from wholeflow.data.stints import NAT, Episodes, pair_events
 from wholeflow.data.vocabulary import EVENT_RANK, EVENTS, REASON_CODES
 
@@ -86,8 +87,10 @@ class Pairing:
     """New events rejected."""
 
 
-def pair_all(con: duckdb.DuckDBPyConnection, infer_ends: bool = False) -> Pairing:
-    """Pair ``all_events`` into ``episodes`` and ``event_rejects``."""
+def pair_all(con: duckdb.DuckDBPyConnection, infer_ends: bool = False,
+             journey_gap_days: float = 1.0) -> Pairing:
+    """Pair ``all_events`` into ``episodes`` (linked, see :mod:`.linking`) and
+    ``event_rejects``."""
     services, destinations, classes = _dictionaries(con)
     ev = {k: np.asarray(v) for k, v in _sorted_events(con).items()}
     is_new = ev["is_new"].astype(bool)
@@ -120,7 +123,8 @@ def pair_all(con: duckdb.DuckDBPyConnection, infer_ends: bool = False) -> Pairin
         if not changed or rounds >= MAX_ROUNDS:
             break
     _write_rejects(con, ev["gid"], is_new, final_reason)
-    _write_episodes(con, episodes, services, destinations, classes)
+    _write_episodes(con, episodes, link(episodes, journey_gap_days), services, destinations,
+                    classes)
     kept = ev["time"][active]
     span = None if not len(kept) else (pd.Timestamp(int(kept.min()), unit="us"),
                                        pd.Timestamp(int(kept.max()), unit="us"))
@@ -176,8 +180,8 @@ def _times(values: np.ndarray) -> pa.Array:
     return pa.array(values, pa.int64(), mask=values == NAT).cast(pa.timestamp("us"))
 
 
-def _write_episodes(con: duckdb.DuckDBPyConnection, ep: Episodes, services: list[str],
-                    destinations: list[str], classes: list[str]) -> None:
+def _write_episodes(con: duckdb.DuckDBPyConnection, ep: Episodes, links: Links,
+                    services: list[str], destinations: list[str], classes: list[str]) -> None:
     dest = ep.destination.astype(np.int64)
     inferred = dest <= -2
     destination = _decode(np.where(inferred, -1, dest), destinations)
@@ -198,6 +202,10 @@ def _write_episodes(con: duckdb.DuckDBPyConnection, ep: Episodes, services: list
         "assessments": pa.array(ep.assessments.astype(np.int32)),
         "end_inferred": pa.array(ep.end_inferred.astype(bool)),
         "status": pa.array(ep.status.astype(np.int8)),
+        "from_service": _decode(links.from_service.astype(np.int64), services),
+        "journey": pa.array(links.journey),
+        "stint": pa.array(links.stint),
+        "next_service": _decode(links.next_service.astype(np.int64), services),
     })
     con.execute("DROP TABLE IF EXISTS episodes")
     con.register("episodes_arrow", table)

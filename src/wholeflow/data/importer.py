@@ -264,6 +264,7 @@ def _import(store: Store, files: list[Path], plan: ImportMapping, sheet: str | N
         staged = []
         for k, (path, fr, _) in enumerate(todo):
             raw = read_file(con, path, f"raw_{k}", sheet)
+            con.execute("SET preserve_insertion_order = false")  # faster from here on
             resolved = resolve_columns(raw.columns, plan, path)
             fr.shape, fr.rows_in = resolved.shape, raw.rows + len(raw.malformed)
             staged.append(stage_file(con, raw, resolved, plan, k, key))

@@ -139,6 +139,7 @@ def _try_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, encoding: s
         f"encoding = {_quote(encoding)}, null_padding = false"
     )
     try:
+        con.execute("SET preserve_insertion_order = true")  # rowid + 1 is the row number
         con.execute(
             f'CREATE TABLE "{table}" AS SELECT * FROM read_csv({_quote(str(path))}, {options})'
         )
@@ -161,6 +162,7 @@ def _try_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, encoding: s
 
 def _read_parquet(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> RawTable:
     try:
+        con.execute("SET preserve_insertion_order = true")
         con.execute(
             f'CREATE OR REPLACE TABLE "{table}" AS SELECT * FROM read_parquet({_quote(str(path))})'
         )
@@ -181,6 +183,7 @@ def _read_arrow(con: duckdb.DuckDBPyConnection, path: Path, table: str, kind: st
     arrow = pa.table(columns) if columns else pa.table({})
     con.register(f"{table}_arrow", arrow)
     try:
+        con.execute("SET preserve_insertion_order = true")
         con.execute(f'CREATE OR REPLACE TABLE "{table}" AS SELECT * FROM "{table}_arrow"')
     finally:
         con.unregister(f"{table}_arrow")

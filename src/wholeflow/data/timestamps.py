@@ -59,12 +59,12 @@ def timestamp_sql(column: str, order: DateOrder = "dmy", column_type: str = "VAR
         return _excel_serial_sql(f"CAST({column} AS DOUBLE)")
     raw = f"CAST({column} AS VARCHAR)"
     text = f"trim({raw})"
+    fast = f"TRY_CAST({raw} AS TIMESTAMP)"
     return (
-        # ISO only when the value starts with a four-digit year: DuckDB's cast would read
-        # "03/04/24" as the year 3. The untrimmed value first: most values are clean, and
-        # COALESCE looks at the later, slower readings only for the rest.
-        f"COALESCE(CASE WHEN substr({raw}, 5, 1) IN ('-', '/') "
-        f"THEN TRY_CAST({raw} AS TIMESTAMP) END, "
+        # The untrimmed ISO value first: most values are clean, and COALESCE looks at the
+        # later, slower readings only for the rest. Its year must be plausible: DuckDB's cast
+        # reads "03/04/24" as the year 3, which the day-first formats then read properly.
+        f"COALESCE(CASE WHEN year({fast}) BETWEEN 1900 AND 2100 THEN {fast} END, "
         f"CASE WHEN substr({text}, 5, 1) IN ('-', '/') THEN TRY_CAST({text} AS TIMESTAMP) END, "
         f"TRY_STRPTIME({text}, {_sql_list(date_formats(order))}), "
         f"CASE WHEN regexp_full_match({text}, '\\d{{5}}(\\.\\d+)?') "

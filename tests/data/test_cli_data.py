@@ -94,3 +94,14 @@ def test_example_data_simulates_a_model_into_an_event_log(tmp_path, known, capsy
     log = pd.read_csv(out)
     assert log["person"].nunique() == 150
     assert {"referral", "start", "end"} <= set(log["event"])
+
+
+def test_example_data_defaults_to_the_bolton_example(tmp_path, capsys):
+    out = tmp_path / "bolton.parquet"
+    code, text, _ = cli(["example-data", "--people", "200", "--seed", "1", "--out", str(out)],
+                        capsys)
+    assert code == 0, text
+    log = pd.read_parquet(out)
+    assert log["person"].nunique() == 200
+    assert {"acute", "imc_at_home"} <= set(log["service"])
+    assert "referral_rejected" in set(log["event"])

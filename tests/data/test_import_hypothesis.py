@@ -26,7 +26,7 @@ _cell = {
 _row = st.fixed_dictionaries(_cell)
 
 
-@settings(max_examples=40, deadline=None,
+@settings(max_examples=25, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(st.lists(_row, max_size=30), st.lists(_row, max_size=10))
 def test_random_logs_balance(tmp_path_factory, first, second):

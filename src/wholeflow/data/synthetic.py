@@ -342,9 +342,9 @@ def example_log(people: int, model: Model | str | Path | None = None, seed: int 
                 ) -> pd.DataFrame:
     """An event log of ``people`` people made by simulating ``model`` (the Bolton example).
 
-    The model runs from empty (no warm-up) until that many people have arrived; the log holds
-    their events up to the last arrival, as an extract taken then would (later stays are
-    still open).
+    The model runs from empty (no warm-up, no day-0 census) until that many people have
+    arrived; the log holds their events up to the last arrival, as an extract taken then
+    would (later stays are still open).
     """
     from wholeflow.engine import simulate
 
@@ -353,8 +353,8 @@ def example_log(people: int, model: Model | str | Path | None = None, seed: int 
     if rate <= 0:
         raise DataError(f"{base.name}: the model has no arrivals, so it makes no event log")
     days = float(math.ceil(people / rate * 1.05) + 1)
-    results = simulate(base.model_copy(update={"warm_up_days": 0.0, "run_days": days}),
-                       replications=1, seed=seed)
+    empty = base.model_copy(update={"warm_up_days": 0.0, "run_days": days, "initial_state": {}})
+    results = simulate(empty, replications=1, seed=seed)
     first = results.journeys.nsmallest(people, "arrived")
     keep = set(first["person"])
     stays = results.stays[results.stays["person"].isin(keep)]

@@ -303,3 +303,12 @@ def test_the_store_is_a_plain_duckdb_file(load):
     tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
     assert {"events", "quarantine", "imports", "stays", "referrals", "delays", "journeys",
             "daily", "meta"} <= tables
+
+
+def test_many_events_of_one_person_at_one_moment(write, workspace):
+    rows = ["person,service,event,timestamp"] + [
+        f"1,ward{k % 40},{'start' if k < 40 else 'end'},2024-01-01 09:00" for k in range(80)]
+    report = import_events(write("burst.csv", "\n".join(rows) + "\n"), workspace)
+    assert report.rows_quarantined == 0
+    stays = Store(workspace).read("stays")
+    assert len(stays) == 40 and (stays["length_of_stay"] == 0).all()

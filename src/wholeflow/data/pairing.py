@@ -16,9 +16,9 @@ is_new, gid: the source row, negative for stored events) and writes the tables `
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import duckdb
+import numba
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -27,10 +27,12 @@ import pyarrow.compute as pc
 from wholeflow.data.linking import Links, link
 from wholeflow.data.stints import NAT, Episodes, pair_events
 from wholeflow.data.vocabulary import EVENT_RANK, EVENTS, REASON_CODES
+from wholeflow.errors import DataError
 
 _REASON_NAMES = {code: name for name, code in REASON_CODES.items()}
 _CONFLICT = REASON_CODES["conflicts_with_stored"]
 MAX_ROUNDS = 20
+_MAX_CODES = 1 << 20  # codes are packed into the sort key (see _sorted_events)
 
 
 def _dictionaries(con: duckdb.DuckDBPyConnection) -> tuple[list[str], list[str], list[str]]:
@@ -40,6 +42,9 @@ def _dictionaries(con: duckdb.DuckDBPyConnection) -> tuple[list[str], list[str],
     out = []
     for i, name in enumerate(("service", "destination", "class")):
         values = sorted({c[i] for c in combos if c[i] is not None})
+        if len(values) >= _MAX_CODES:
+            raise DataError(f"{len(values):,} different {name} names: is the {name} column "
+                            "the right one? (map another with --map COLUMN=" + name + ")")
         _dictionary(con, f"dict_{name}", values)
         out.append(values)
     return out[0], out[1], out[2]
@@ -55,11 +60,22 @@ def _dictionary(con: duckdb.DuckDBPyConnection, name: str, values: list[str]) ->
     con.unregister(f"{name}_arrow")
 
 
-def _sorted_events(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+def _sorted_events(con: duckdb.DuckDBPyConnection) -> dict[str, np.ndarray]:
+    """The events as arrays, sorted by person, time, hint and the tie-breaks of
+    :mod:`.stints` (event order, event, service, destination, stored before new, row).
+
+    DuckDB sorts by person and time only (sorting by many keys costs it several times more);
+    the few runs of events sharing a person and a time are then put in order by
+    :func:`_order_ties`.
+    """
     events = "[" + ", ".join(f"'{e}'" for e in EVENTS) + "]"
     ranks = "[" + ", ".join(str(EVENT_RANK[e]) for e in EVENTS) + "]"
-    return con.execute(f"""
-        SELECT person, time, event, service, destination, klass, is_new, gid FROM (
+    # the tie-breaks after the hint packed into one integer (codes below 2**20)
+    ev = con.execute(f"""
+        SELECT *, (CAST({ranks}[event + 1] AS BIGINT) << 58) | (CAST(event AS BIGINT) << 54)
+                  | (CAST(service + 1 AS BIGINT) << 33) | (CAST(destination + 1 AS BIGINT)
+                  << 12) | CAST(is_new AS BIGINT) AS tie
+        FROM (
             SELECT e.person, epoch_us(e.ts) AS time, epoch_us(e.hint) AS hint,
                    CAST(list_position({events}, e.event) - 1 AS TINYINT) AS event,
                    coalesce(s.code, -1) AS service, coalesce(d.code, -1) AS destination,
@@ -68,9 +84,49 @@ def _sorted_events(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
             LEFT JOIN dict_service s ON s.value = e.service
             LEFT JOIN dict_destination d ON d.value = e.destination
             LEFT JOIN dict_class c ON c.value = e.class)
-        ORDER BY person, time, hint, {ranks}[event + 1], event, service, destination, is_new,
-                 gid
+        ORDER BY person, time
     """).fetchnumpy()
+    arrays = {k: np.asarray(v) for k, v in ev.items()}
+    hint, tie, gid = arrays["hint"], arrays["tie"], arrays["gid"]
+    order, long_runs = _order_ties(arrays["person"], arrays["time"], hint, tie, gid)
+    for start, end in long_runs:  # rare: many events of one person at one moment
+        run = order[start:end]
+        order[start:end] = run[np.lexsort((gid[run], tie[run], hint[run]))]
+    return {k: v[order] for k, v in arrays.items() if k not in ("hint", "tie")}
+
+
+_SHORT_RUN = 32
+
+
+@numba.njit(cache=True)
+def _order_ties(person, time, hint, tie, gid):
+    """A permutation putting each run of equal (person, time) in (hint, tie, gid) order.
+
+    Short runs are sorted here; the (start, end) of longer ones are returned for the caller.
+    """
+    n = len(person)
+    order = np.arange(n)
+    long_runs = []
+    start = 0
+    while start < n:
+        end = start + 1
+        while end < n and person[end] == person[start] and time[end] == time[start]:
+            end += 1
+        if end - start > _SHORT_RUN:
+            long_runs.append((start, end))
+            start = end
+            continue
+        # insertion sort: runs are short (a referral and its decision at one moment, ...)
+        for i in range(start + 1, end):
+            j = i
+            while j > start:
+                a, b = order[j - 1], order[j]
+                if (hint[a], tie[a], gid[a]) <= (hint[b], tie[b], gid[b]):
+                    break
+                order[j - 1], order[j] = b, a
+                j -= 1
+        start = end
+    return order, long_runs
 
 
 @dataclass(frozen=True)
@@ -92,7 +148,7 @@ def pair_all(con: duckdb.DuckDBPyConnection, infer_ends: bool = False,
     """Pair ``all_events`` into ``episodes`` (linked, see :mod:`.linking`) and
     ``event_rejects``."""
     services, destinations, classes = _dictionaries(con)
-    ev = {k: np.asarray(v) for k, v in _sorted_events(con).items()}
+    ev = _sorted_events(con)
     is_new = ev["is_new"].astype(bool)
     active = np.ones(len(is_new), dtype=bool)
     final_reason = np.zeros(len(is_new), dtype=np.int8)

@@ -109,6 +109,10 @@ class _Maps:
         self.fields["person"] = f"{table}.value"
 
     def clean(self, name: str, column: str) -> None:
+        """Trimmed text, empty as NULL; no join at all when every value is clean already."""
+        if all(v and v == v.strip() for v in self._distinct(column)):
+            self.fields[name] = _as_text(column)
+            return
         self.table(name, column, lambda v: (v.strip() or None,), (pa.string(),), ("value",))
 
     def table(self, name: str, column: str, clean: Callable[[str], tuple[object, ...]],

@@ -1,0 +1,355 @@
+"""Runners: where replications run — in this process, on local worker processes, or on Dask.
+
+A runner is anything with ``map(fn, items)`` that yields ``fn(item)`` for each item *in input
+order* (``wholeflow.simulate`` and the experiment functions accept any such object). Replication
+``r`` of seed ``s`` draws the same random numbers wherever it runs, so every runner gives
+identical results; only the wall time differs.
+
+- :class:`SerialRunner` runs in this process.
+- :class:`LocalRunner` starts worker processes once (the first time a run is big enough to need
+  them) and reuses them for every later ``map``. The function (which carries the compiled model)
+  is pickled once per ``map`` and written to a private temporary folder; each worker reads it
+  once and keeps it, so a model is sent to each worker once, not with every replication.
+  Replications go out in chunks, several per worker, so the numba kernel (cached on disk and
+  loaded once per worker) and the model are never reloaded per replication. A run of fewer than
+  ``min_pool_items`` replications does not start a pool.
+- :class:`DaskRunner` runs on a Dask distributed cluster: an existing one (``"tcp://host:8786"``)
+  or a ``LocalCluster`` it starts (``"local"``). The function is scattered to every worker once
+  per ``map``; chunks are submitted as tasks. A scheduler that does not answer within the timeout
+  raises :class:`~wholeflow.errors.ExperimentError` before anything runs.
+
+Worker processes ignore Ctrl-C: the parent stops handing out work, keeps what finished, and
+closes the pool.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import pickle
+import signal
+import sys
+import tempfile
+import traceback
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Protocol, Self
+
+from wholeflow.errors import ExperimentError, MissingExtraError, SimulationError, WholeflowError
+
+#: Chunks handed to each worker per map (more balances load; fewer costs less overhead).
+CHUNKS_PER_WORKER = 4
+#: Largest chunk of replications sent as one task.
+MAX_CHUNK = 25
+#: Seconds to wait for a Dask scheduler before giving up.
+CLUSTER_TIMEOUT = 5.0
+
+
+class Runner(Protocol):
+    """Anything that maps a function over items and yields the results in input order."""
+
+    def map(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]: ...
+
+
+def available_cores() -> int:
+    """Cores this process may use."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)  # pragma: no cover - not Linux
+
+
+def chunks(items: list[Any], workers: int, per_worker: int = CHUNKS_PER_WORKER,
+           largest: int = MAX_CHUNK) -> list[list[Any]]:
+    """Split items into consecutive chunks, about ``per_worker`` per worker, none over ``largest``.
+    """
+    if not items:
+        return []
+    size = max(1, min(largest, math.ceil(len(items) / (workers * per_worker))))
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+class _Failure:
+    """An exception raised in a worker, carried back so the parent can raise it again."""
+
+    def __init__(self, err: BaseException):
+        self.text = "".join(traceback.format_exception(err))
+        try:
+            self.error: BaseException | None = pickle.loads(pickle.dumps(err))
+        except Exception:  # an exception class that cannot be rebuilt from its args
+            self.error = None
+        self.kind = type(err).__name__
+        self.message = str(err)
+        self.user_error = isinstance(err, WholeflowError)
+        self.simulation_error = isinstance(err, SimulationError)
+
+    def reraise(self) -> None:
+        if self.error is not None:
+            raise self.error
+        if self.simulation_error:
+            raise SimulationError(self.message)
+        if self.user_error:
+            raise WholeflowError(self.message)
+        raise RuntimeError(f"{self.kind} in a worker: {self.message}\n{self.text}")
+
+
+def _run_chunk(fn: Callable[[Any], Any], items: list[Any]) -> list[Any]:
+    """Run ``fn`` over a chunk; an exception stops the chunk and travels back as a value."""
+    out: list[Any] = []
+    for item in items:
+        try:
+            out.append(fn(item))
+        except Exception as err:
+            out.append(_Failure(err))
+            break
+    return out
+
+
+def _unpack(results: list[Any]) -> Iterator[Any]:
+    for r in results:
+        if isinstance(r, _Failure):
+            r.reraise()
+        yield r
+
+
+class SerialRunner:
+    """Runs everything one after another in this process."""
+
+    workers = 1
+
+    def map(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]:
+        return map(fn, items)
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return "SerialRunner()"
+
+
+# --- local worker processes -------------------------------------------------------------------
+
+_WORKER_FUNCTIONS: OrderedDict[str, Callable[[Any], Any]] = OrderedDict()
+_WORKER_KEEP = 4
+
+
+def _init_worker() -> None:
+    """In each worker: leave Ctrl-C to the parent (it stops the run and keeps what finished)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _worker_function(key: str, path: str) -> Callable[[Any], Any]:
+    fn = _WORKER_FUNCTIONS.get(key)
+    if fn is None:
+        fn = pickle.loads(Path(path).read_bytes())
+        _WORKER_FUNCTIONS[key] = fn
+        while len(_WORKER_FUNCTIONS) > _WORKER_KEEP:
+            _WORKER_FUNCTIONS.popitem(last=False)
+    return fn
+
+
+def _run_published_chunk(key: str, path: str, items: list[Any]) -> list[Any]:
+    try:
+        fn = _worker_function(key, path)
+    except Exception as err:
+        return [_Failure(err)]
+    return _run_chunk(fn, items)
+
+
+def _process_context() -> Any:
+    import multiprocessing as mp
+
+    if sys.platform.startswith("linux"):
+        # Workers fork from a small server that has the engine imported already: quick to start,
+        # and safe (no threads of this process are copied).
+        ctx = mp.get_context("forkserver")
+        ctx.set_forkserver_preload(["wholeflow.engine", "wholeflow.experiment.replicate"])
+        return ctx
+    return mp.get_context("spawn")  # pragma: no cover - not Linux
+
+
+class LocalRunner:
+    """Worker processes on this machine, started once and reused for every map.
+
+    ``workers`` defaults to every core this process may use. Runs of fewer than
+    ``min_pool_items`` items run in this process unless the pool is already up.
+    """
+
+    def __init__(self, workers: int | None = None, min_pool_items: int = 4):
+        self.workers = workers if workers is not None else available_cores()
+        if self.workers < 1:
+            raise ExperimentError(f"workers must be at least 1, got {self.workers}")
+        self.min_pool_items = min_pool_items
+        self._pool: ProcessPoolExecutor | None = None
+        self._folder: tempfile.TemporaryDirectory[str] | None = None
+
+    @property
+    def started(self) -> bool:
+        """True once the worker processes are up."""
+        return self._pool is not None
+
+    def _ensure_pool(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._folder = tempfile.TemporaryDirectory(prefix="wholeflow-runner-")
+            self._pool = ProcessPoolExecutor(max_workers=self.workers,
+                                             mp_context=_process_context(),
+                                             initializer=_init_worker)
+        return self._pool
+
+    def _publish(self, fn: Callable[[Any], Any]) -> tuple[str, str]:
+        assert self._folder is not None
+        blob = pickle.dumps(fn, protocol=pickle.HIGHEST_PROTOCOL)
+        key = hashlib.blake2b(blob, digest_size=12).hexdigest()
+        path = Path(self._folder.name) / f"{key}.pickle"
+        if not path.exists():
+            tmp = path.with_suffix(".tmp")
+            tmp.write_bytes(blob)
+            tmp.replace(path)
+        return key, str(path)
+
+    def map(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]:
+        todo = list(items)
+        if not self.started and (self.workers == 1 or len(todo) < self.min_pool_items):
+            yield from map(fn, todo)
+            return
+        pool = self._ensure_pool()
+        key, path = self._publish(fn)
+        futures = [pool.submit(_run_published_chunk, key, path, chunk)
+                   for chunk in chunks(todo, self.workers)]
+        try:
+            for future in futures:
+                yield from _unpack(future.result())
+        finally:
+            for future in futures:
+                future.cancel()
+
+    def close(self) -> None:
+        """Stop the workers (after the chunks they are running) and remove the temporary folder."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+        if self._folder is not None:
+            self._folder.cleanup()
+            self._folder = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"LocalRunner(workers={self.workers})"
+
+
+# --- Dask ---------------------------------------------------------------------------------------
+
+
+def _import_distributed() -> Any:
+    try:
+        import distributed
+    except ImportError:  # pragma: no cover - the extra is installed in tests
+        raise MissingExtraError("running on a Dask cluster", "cluster") from None
+    return distributed
+
+
+class DaskRunner:
+    """Runs on a Dask distributed cluster.
+
+    ``cluster`` is a scheduler address (``"tcp://10.0.0.5:8786"``), ``"local"`` to start a
+    ``LocalCluster`` of ``workers`` single-threaded processes, or an existing
+    ``distributed.Client``. Worker machines need wholeflow installed (the same version).
+    """
+
+    def __init__(self, cluster: Any = "local", workers: int | None = None,
+                 timeout: float = CLUSTER_TIMEOUT):
+        distributed = _import_distributed()
+        self._own_cluster = None
+        self._own_client = False
+        self.address = ("local" if cluster == "local"
+                        else str(getattr(cluster, "scheduler", cluster)))
+        if isinstance(cluster, distributed.Client):
+            self.client = cluster
+        elif cluster == "local":
+            self._own_cluster = distributed.LocalCluster(
+                n_workers=workers or available_cores(), threads_per_worker=1, processes=True,
+                dashboard_address=None)
+            self.client = distributed.Client(self._own_cluster)
+            self._own_client = True
+        else:
+            self.client = self._connect(distributed, str(cluster), timeout)
+            self._own_client = True
+        self.workers = max(1, len(self.client.scheduler_info().get("workers", {})))
+
+    @staticmethod
+    def _connect(distributed: Any, address: str, timeout: float) -> Any:
+        try:
+            return distributed.Client(address, timeout=f"{timeout}s")
+        except (OSError, TimeoutError, ValueError) as err:
+            raise ExperimentError(
+                f"cannot reach a Dask scheduler at {address} within {timeout:g} s ({err}). "
+                "Check the address and that `dask scheduler` is running there, or use "
+                "--cluster local to start one on this machine; nothing was run and nothing "
+                "stored was changed.") from None
+
+    def map(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]:
+        todo = list(items)
+        if not todo:
+            return
+        shared = self.client.scatter(fn, broadcast=True, hash=False)
+        futures: list[Future[Any]] = [
+            self.client.submit(_run_chunk, shared, chunk, pure=False)
+            for chunk in chunks(todo, self.workers)]
+        try:
+            for future in futures:
+                try:
+                    results = future.result()
+                except (OSError, TimeoutError) as err:
+                    raise ExperimentError(
+                        f"the Dask cluster at {self.address} stopped answering ({err}); "
+                        "the replications that finished before were kept") from None
+                yield from _unpack(results)
+        finally:
+            self.client.cancel(futures)
+
+    def close(self) -> None:
+        """Disconnect; shut down the LocalCluster if this runner started it."""
+        if self._own_client:
+            self.client.close()
+        if self._own_cluster is not None:
+            self._own_cluster.close()
+            self._own_cluster = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"DaskRunner({self.address!r}, workers={self.workers})"
+
+
+AnyRunner = SerialRunner | LocalRunner | DaskRunner
+
+
+def make_runner(workers: int | None = None, cluster: Any = None) -> AnyRunner:
+    """The runner a command asks for: Dask when ``cluster`` is given, else local processes.
+
+    ``workers=1`` without a cluster runs in this process.
+    """
+    if cluster is not None:
+        return DaskRunner(cluster, workers)
+    if workers == 1:
+        return SerialRunner()
+    return LocalRunner(workers)

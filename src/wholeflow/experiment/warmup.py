@@ -1,0 +1,104 @@
+"""Warm-up length from daily occupancy: the MSER-5 truncation rule.
+
+A run that starts empty (or from a census that is not typical) spends its first days drifting
+towards its steady state; results that include those days are biased. MSER-5 (White, 1997;
+"marginal standard error rule" on batches of 5) picks how many leading observations to delete:
+cut the series into batch means of 5, and for each candidate truncation ``d`` (in batches) compute
+
+    MSER(d) = Σ_{j>d} (Z_j - mean(Z_{d+1..k}))² / (k - d)²
+
+which is (up to a constant) the squared standard error of the mean of what is left. The rule
+chooses the ``d`` with the smallest value, searching only the first half of the series (a
+minimum later than that means the series never settled: the run is too short to tell).
+
+We apply it to the daily midnight occupancy of each service, averaged over replications, and
+take the largest truncation over services: the warm-up must be long enough for every service.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+BATCH = 5
+
+
+@dataclass(frozen=True)
+class Truncation:
+    """Where MSER-5 cuts one series."""
+
+    observations: int  # leading observations to delete (a multiple of 5)
+    settled: bool  # False when the minimum fell in the second half: the run is too short
+    length: int  # observations in the series
+
+
+def mser5(series: np.ndarray | pd.Series | list[float], batch: int = BATCH) -> Truncation:
+    """The MSER-``batch`` truncation point of one output series (observations, not batches)."""
+    y = np.asarray(series, dtype=float)
+    y = y[np.isfinite(y)]
+    k = len(y) // batch
+    if k < 2:
+        return Truncation(0, False, len(y))
+    z = y[: k * batch].reshape(k, batch).mean(axis=1)
+    # sums of the tail z[d:], for d = 0..k-1, from the end
+    tail_sum = np.cumsum(z[::-1])[::-1]
+    tail_sq = np.cumsum((z * z)[::-1])[::-1]
+    remaining = np.arange(k, 0, -1, dtype=float)  # k - d
+    sse = tail_sq - tail_sum**2 / remaining
+    stat = np.maximum(sse, 0.0) / remaining**2
+    half = k // 2
+    d = int(np.argmin(stat[: half + 1]))
+    settled = d < half
+    return Truncation(d * batch, settled, len(y))
+
+
+@dataclass(frozen=True)
+class WarmUp:
+    """A warm-up suggestion from daily occupancy, per service and overall."""
+
+    used_days: float  # the warm-up of the runs analysed
+    suggested_days: float  # used_days plus the longest MSER-5 truncation over services
+    by_service: dict[str, float] = field(default_factory=dict)  # extra days per service
+    unsettled: tuple[str, ...] = ()  # services whose occupancy never settled in the run
+
+    @property
+    def longer_needed(self) -> bool:
+        """True when MSER-5 would cut more than the warm-up already does."""
+        return self.suggested_days > self.used_days
+
+    def words(self) -> str:
+        """One line for people: what was used, what MSER-5 suggests, what to do about it."""
+        text = f"warm-up {self.used_days:g} days; MSER-5 on daily occupancy suggests "
+        text += f"{self.suggested_days:g} days"
+        if self.unsettled:
+            text += (f" (occupancy of {', '.join(self.unsettled)} did not settle within the "
+                     "run: a longer run or warm-up is needed)")
+        elif self.longer_needed:
+            worst = max(self.by_service, key=lambda s: self.by_service[s])
+            text += f" ({worst} settles last); rerun with --warm-up {self.suggested_days:g}"
+        return text
+
+
+def suggest_warm_up(daily: pd.DataFrame, used_days: float = 0.0,
+                    column: str = "occupancy") -> WarmUp:
+    """Suggest a warm-up from a ``daily`` table (rows per replication, service and day).
+
+    The table's first day is taken to be the end of the warm-up already used (``used_days``);
+    each service's occupancy is averaged over replications day by day and cut by MSER-5.
+    """
+    if daily.empty:
+        return WarmUp(used_days, used_days)
+    mean = (daily.groupby(["service", "date"], sort=False)[column].mean()
+            .sort_index(level="date", sort_remaining=False))
+    by_service: dict[str, float] = {}
+    unsettled = []
+    for service, series in mean.groupby(level="service", sort=False):
+        cut = mser5(series.to_numpy(dtype=float))
+        by_service[str(service)] = float(cut.observations)
+        if not cut.settled:
+            unsettled.append(str(service))
+    extra = max(by_service.values(), default=0.0)
+    return WarmUp(used_days, float(math.ceil(used_days + extra)), by_service, tuple(unsettled))

@@ -6,11 +6,13 @@ PINNED = {
     "DataError",
     "DeadlockError",
     "Model",
+    "Results",
     "ModelError",
     "SimulationError",
     "WholeflowError",
     "__version__",
     "load_model",
+    "simulate",
 }
 
 

@@ -14,6 +14,8 @@ __version__ = "0.1.0"
 # public name -> module that defines it
 _EXPORTS: dict[str, str] = {
     "load_model": "wholeflow.model.loader",
+    "simulate": "wholeflow.engine.simulate",
+    "Results": "wholeflow.engine.results",
     "Model": "wholeflow.model.schema",
     "WholeflowError": "wholeflow.errors",
     "ModelError": "wholeflow.errors",
@@ -25,6 +27,8 @@ _EXPORTS: dict[str, str] = {
 __all__ = ["__version__", *sorted(_EXPORTS)]
 
 if TYPE_CHECKING:  # pragma: no cover
+    from wholeflow.engine.results import Results
+    from wholeflow.engine.simulate import simulate
     from wholeflow.errors import (
         DataError,
         DeadlockError,

@@ -5,13 +5,17 @@ import wholeflow
 PINNED = {
     "DataError",
     "DeadlockError",
+    "ExperimentError",
     "Model",
     "Results",
     "ModelError",
     "SimulationError",
     "WholeflowError",
     "__version__",
+    "compare",
     "load_model",
+    "search_capacity",
+    "sensitivity",
     "simulate",
 }
 

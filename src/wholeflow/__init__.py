@@ -22,6 +22,10 @@ _EXPORTS: dict[str, str] = {
     "DataError": "wholeflow.errors",
     "SimulationError": "wholeflow.errors",
     "DeadlockError": "wholeflow.errors",
+    "ExperimentError": "wholeflow.errors",
+    "compare": "wholeflow.experiment.compare",
+    "search_capacity": "wholeflow.experiment.search",
+    "sensitivity": "wholeflow.experiment.sensitivity",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]
@@ -32,10 +36,14 @@ if TYPE_CHECKING:  # pragma: no cover
     from wholeflow.errors import (
         DataError,
         DeadlockError,
+        ExperimentError,
         ModelError,
         SimulationError,
         WholeflowError,
     )
+    from wholeflow.experiment.compare import compare
+    from wholeflow.experiment.search import search_capacity
+    from wholeflow.experiment.sensitivity import sensitivity
     from wholeflow.model.loader import load_model
     from wholeflow.model.schema import Model
 

@@ -13,6 +13,10 @@ minimum later than that means the series never settled: the run is too short to 
 
 We apply it to the daily midnight occupancy of each service, averaged over replications, and
 take the largest truncation over services: the warm-up must be long enough for every service.
+On a series that is already steady MSER-5 still cuts a few batches by chance, so a cut counts
+only when it matters: when deleting those days moves the mean occupancy by more than one
+standard error of the mean that remains (estimated from the batch means). Otherwise the
+suggestion is the warm-up already used.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ class Truncation:
     observations: int  # leading observations to delete (a multiple of 5)
     settled: bool  # False when the minimum fell in the second half: the run is too short
     length: int  # observations in the series
+    material: bool = True  # deleting them moves the mean by more than its standard error
 
 
 def mser5(series: np.ndarray | pd.Series | list[float], batch: int = BATCH) -> Truncation:
@@ -52,7 +57,10 @@ def mser5(series: np.ndarray | pd.Series | list[float], batch: int = BATCH) -> T
     half = k // 2
     d = int(np.argmin(stat[: half + 1]))
     settled = d < half
-    return Truncation(d * batch, settled, len(y))
+    rest = z[d:]
+    standard_error = rest.std(ddof=1) / np.sqrt(len(rest)) if len(rest) > 1 else 0.0
+    shift = abs(y.mean() - y[d * batch:].mean())
+    return Truncation(d * batch, settled, len(y), bool(d > 0 and shift > standard_error))
 
 
 @dataclass(frozen=True)
@@ -61,7 +69,7 @@ class WarmUp:
 
     used_days: float  # the warm-up of the runs analysed
     suggested_days: float  # used_days plus the longest MSER-5 truncation over services
-    by_service: dict[str, float] = field(default_factory=dict)  # extra days per service
+    by_service: dict[str, float] = field(default_factory=dict)  # MSER-5 cut per service (days)
     unsettled: tuple[str, ...] = ()  # services whose occupancy never settled in the run
 
     @property
@@ -73,6 +81,8 @@ class WarmUp:
         """One line for people: what was used, what MSER-5 suggests, what to do about it."""
         text = f"warm-up {self.used_days:g} days; MSER-5 on daily occupancy suggests "
         text += f"{self.suggested_days:g} days"
+        if not self.longer_needed and not self.unsettled:
+            return text + " (the warm-up is long enough)"
         if self.unsettled:
             text += (f" (occupancy of {', '.join(self.unsettled)} did not settle within the "
                      "run: a longer run or warm-up is needed)")
@@ -95,10 +105,12 @@ def suggest_warm_up(daily: pd.DataFrame, used_days: float = 0.0,
             .sort_index(level="date", sort_remaining=False))
     by_service: dict[str, float] = {}
     unsettled = []
+    extra = 0.0
     for service, series in mean.groupby(level="service", sort=False):
         cut = mser5(series.to_numpy(dtype=float))
         by_service[str(service)] = float(cut.observations)
         if not cut.settled:
             unsettled.append(str(service))
-    extra = max(by_service.values(), default=0.0)
+        if cut.material:
+            extra = max(extra, float(cut.observations))
     return WarmUp(used_days, float(math.ceil(used_days + extra)), by_service, tuple(unsettled))

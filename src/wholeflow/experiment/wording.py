@@ -106,20 +106,30 @@ def number(x: float, decimals: int = 0) -> str:
     return "0" if text.strip("-0.,") == "" else text
 
 
+def _display(x: float, words: KpiWords) -> float:
+    """A value on the scale it is shown in (shares as percentages)."""
+    return 100 * x if words.share else x
+
+
 def quantity(x: float, words: KpiWords, decimals: int) -> str:
-    """A number with its unit: ``£1,200``, ``3.2 days``, ``4.5 percentage points``."""
+    """A change with its unit: ``£1,200``, ``3.2 days``, ``4.5 percentage points``."""
     if words.share:
-        return f"{number(100 * x, max(0, decimals - 2))} percentage points"
+        return f"{number(_display(x, words), decimals)} percentage points"
     if words.unit == "£":
         return f"£{number(x, decimals)}" if x >= 0 else f"-£{number(-x, decimals)}"
     unit = f" {words.unit}" if words.unit else ""
     return f"{number(x, decimals)}{unit}"
 
 
+def level_decimals(x: float, words: KpiWords) -> int:
+    """Decimals that show a level to about 1 % of its size."""
+    return decimals_for(abs(_display(x, words)) / 100)
+
+
 def level(x: float, words: KpiWords, decimals: int) -> str:
     """A level (not a change): ``92 %``, ``£1,200``, ``3.2 days``."""
     if words.share:
-        return f"{number(100 * x, max(0, decimals - 2))} %"
+        return f"{number(_display(x, words), decimals)} %"
     return quantity(x, words, decimals)
 
 
@@ -128,11 +138,11 @@ def verdict(metric: str, service: str, difference: float, low: float, high: floa
     """One sentence saying whether, and by how much, a KPI changes (scenario minus baseline)."""
     words = kpi_words(metric, service)
     subject = describe(metric, service, service_name)
-    if not (math.isfinite(difference) and math.isfinite(low) and math.isfinite(high)):
+    if math.isnan(difference):
+        return f"{subject}: nothing to measure (no values in both arms)"
+    if not (math.isfinite(low) and math.isfinite(high)):
         return f"{subject}: not enough replications to tell"
-    decimals = decimals_for((high - low) / 2, difference)
-    if words.share:
-        decimals += 2  # shares are shown in percentage points
+    decimals = decimals_for(_display((high - low) / 2, words), _display(difference, words))
     period = period_words(run_days) if words.total else ""
     if low == high == difference == 0:
         return f"no difference in {subject} (identical in every replication)"
@@ -153,8 +163,6 @@ def signed(x: float, words: KpiWords, decimals: int) -> str:
 
 
 def _bare(x: float, words: KpiWords, decimals: int) -> str:
-    if words.share:
-        return number(100 * x, max(0, decimals - 2))
     if words.unit == "£":
         return f"£{number(x, decimals)}" if x >= 0 else f"-£{number(-x, decimals)}"
-    return number(x, decimals)
+    return number(_display(x, words), decimals)

@@ -36,6 +36,9 @@ def _lookup(names: np.ndarray, codes: np.ndarray) -> np.ndarray:
 
 
 def _person_ids(rep: Replication, person: np.ndarray) -> np.ndarray:
+    """Simulated people are called P000001, P000002, ... within a replication."""
+    if len(person) == 0:
+        return np.zeros(0, dtype=object)
     return np.char.add("P", np.char.zfill(person.astype(str), 6)).astype(object)
 
 
@@ -170,6 +173,7 @@ def daily(cm: CompiledModel, rep: Replication) -> pd.DataFrame:
     for s in range(S):
         m = si[:, 1] == s
         started, ready, ended = sf[m, 4], sf[m, 5], sf[m, 6]
+        admitted_here = started[si[m, 3] != -2]  # people in place at day 0 were not admitted
         queued, admitted = sf[m, 2], sf[m, 3]
 
         def census(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -188,7 +192,7 @@ def daily(cm: CompiledModel, rep: Replication) -> pd.DataFrame:
             return np.bincount(np.floor(t).astype(np.int64) - first,
                                minlength=len(days))[: len(days)] if len(days) else t
 
-        adm = flow(started[(started >= first) & (started < last)])
+        adm = flow(admitted_here[(admitted_here >= first) & (admitted_here < last)])
         dis = flow(ended[(ended >= first) & (ended < last) & ~np.isnan(started)])
         frames.append(pd.DataFrame({
             "replication": rep.replication,

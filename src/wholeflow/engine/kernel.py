@@ -153,8 +153,8 @@ def _add_open_time(co, cs, ce, c, t, dur):
     i = _find(cs, ce, co[c], hi, t)
     while i < hi:
         a = max(t, cs[i])
-        if a + dur < ce[i] or (dur == 0.0 and a < ce[i]):
-            return a + dur
+        if a < ce[i] and a + dur <= ce[i]:
+            return a + dur  # ends within (or exactly at the close of) this open interval
         dur -= ce[i] - a
         i += 1
     return INF
@@ -269,7 +269,8 @@ def run_kernel(
 
     pe_i[p] = (class, exit code or -1); pe_f[p] = (arrived, left)
     st_i[s] = (person, service, destination, came_from); st_f[s] = (referred, decided, queued,
-    admitted, started, ready, ended)
+    admitted, started, ready, ended); came_from is -1 for a new arrival, -2 for someone already
+    in place at day 0
     rf_i[r] = (person, from, to, accepted -1/0/1); rf_f[r] = (sent, decided)
     dl_i[d] = (stint, target, cause); dl_f[d] = (start, end)
     """
@@ -311,7 +312,8 @@ def run_kernel(
         pe_i[p, 1] = -1
         pe_f[p, 0] = 0.0
         pe_f[p, 1] = np.nan
-        st = _new_stint(st_f, st_i, ctr, p, s, -1, np.nan, 0.0)
+        # came_from -2 marks someone already in place at day 0 (not an admission)
+        st = _new_stint(st_f, st_i, ctr, p, s, -1 if init_queued[i] else -2, np.nan, 0.0)
         if st < 0:
             return
         if init_queued[i]:

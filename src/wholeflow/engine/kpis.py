@@ -107,7 +107,7 @@ def replication_kpis(cm: CompiledModel, rep: Replication, n_initial: int
     with np.errstate(divide="ignore", invalid="ignore"):
         util = np.where(np.isinf(cap), np.nan, mean_occ / cap)
 
-    started_in = _in(started, w0, w1)
+    started_in = _in(started, w0, w1) & (si[:, 3] != -2)  # day-0 census is no admission
     admissions = _by_service(svc[started_in], None, S)
     ended_in = _in(ended, w0, w1) & ~np.isnan(started)
     discharges = _by_service(svc[ended_in], None, S)

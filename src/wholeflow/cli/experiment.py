@@ -179,11 +179,12 @@ def print_comparison(result: Comparison, kpis: list[str] | None, show_all: bool)
         table = Table(title=f"{scenario} vs baseline", title_justify="left")
         for col in ("KPI", "baseline", scenario, "verdict (95 % CI)"):
             table.add_column(col, overflow="fold")
-        for r in rows.itertuples(index=False):
-            words = kpi_words(r.metric, r.service)
-            dec = level_decimals(r.baseline, words)
-            table.add_row(describe(r.metric, r.service, names.get(r.service)),
-                          level(r.baseline, words, dec), level(r.mean, words, dec), r.verdict)
+        for r in rows.to_dict("records"):
+            words = kpi_words(r["metric"], r["service"])
+            dec = level_decimals(r["baseline"], words)
+            table.add_row(describe(r["metric"], r["service"], names.get(r["service"])),
+                          level(r["baseline"], words, dec), level(r["mean"], words, dec),
+                          r["verdict"])
         console.print(table)
         hidden = int((result.differences["scenario"] == scenario).sum()) - len(rows)
         if hidden > 0 and not kpis:
@@ -318,12 +319,13 @@ def print_sensitivity(result: Sensitivity) -> None:
         for col in ("parameter", "low → high", "change at low (95 % CI)",
                     "change at high (95 % CI)", "swing", ""):
             table.add_column(col, overflow="fold")
-        for r in rows.itertuples(index=False):
-            bar = "█" * round(20 * r.swing / widest) if widest and math.isfinite(r.swing) else ""
-            table.add_row(r.parameter, f"{_num(r.low_value)} → {_num(r.high_value)}",
-                          _ci(r.low_change, r.low_ci_low, r.low_ci_high),
-                          _ci(r.high_change, r.high_ci_low, r.high_ci_high), _num(r.swing),
-                          bar + (f" {r.note}" if r.note else ""))
+        for r in rows.to_dict("records"):
+            swing = float(r["swing"])
+            bar = "█" * round(20 * swing / widest) if widest and math.isfinite(swing) else ""
+            table.add_row(str(r["parameter"]), f"{_num(r['low_value'])} → {_num(r['high_value'])}",
+                          _ci(r["low_change"], r["low_ci_low"], r["low_ci_high"]),
+                          _ci(r["high_change"], r["high_ci_low"], r["high_ci_high"]),
+                          _num(swing), bar + (f" {r['note']}" if r["note"] else ""))
         console.print(table)
 
 

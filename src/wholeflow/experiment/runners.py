@@ -11,8 +11,11 @@ identical results; only the wall time differs.
   is pickled once per ``map`` and written to a private temporary folder; each worker reads it
   once and keeps it, so a model is sent to each worker once, not with every replication.
   Replications go out in chunks, several per worker, so the numba kernel (cached on disk and
-  loaded once per worker) and the model are never reloaded per replication. A run of fewer than
-  ``min_pool_items`` replications does not start a pool.
+  loaded once per worker) and the model are never reloaded per replication. Workers fork from a
+  server process that has imported the engine once. A small run does not start a pool: until the
+  pool is up, replications run in this process, and the pool starts only when the work left is
+  estimated (from the replications already timed) to take longer than :data:`POOL_WORTH`
+  seconds.
 - :class:`DaskRunner` runs on a Dask distributed cluster: an existing one (``"tcp://host:8786"``)
   or a ``LocalCluster`` it starts (``"local"``). The function is scattered to every worker once
   per ``map``; chunks are submitted as tasks. A scheduler that does not answer within the timeout
@@ -31,10 +34,12 @@ import pickle
 import signal
 import sys
 import tempfile
+import time
 import traceback
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Callable, Generator, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol, Self
@@ -45,6 +50,10 @@ from wholeflow.errors import ExperimentError, MissingExtraError, SimulationError
 CHUNKS_PER_WORKER = 4
 #: Largest chunk of replications sent as one task.
 MAX_CHUNK = 25
+#: Start worker processes only when the work left would take longer than this (seconds) here.
+POOL_WORTH = 3.0
+#: Time replications in this process for at least this long (seconds) before deciding.
+PROBE = 0.5
 #: Seconds to wait for a Dask scheduler before giving up.
 CLUSTER_TIMEOUT = 5.0
 
@@ -180,15 +189,19 @@ def _process_context() -> Any:
 class LocalRunner:
     """Worker processes on this machine, started once and reused for every map.
 
-    ``workers`` defaults to every core this process may use. Runs of fewer than
-    ``min_pool_items`` items run in this process unless the pool is already up.
+    ``workers`` defaults to every core this process may use. Until the pool is up, items run in
+    this process; the pool starts when the items left would take longer than ``pool_worth``
+    seconds here (estimated after at least ``probe`` seconds of work), so a small run never
+    pays for starting processes. ``pool_worth=0`` starts the pool for any run of 2 or more.
     """
 
-    def __init__(self, workers: int | None = None, min_pool_items: int = 4):
+    def __init__(self, workers: int | None = None, pool_worth: float = POOL_WORTH,
+                 probe: float = PROBE):
         self.workers = workers if workers is not None else available_cores()
         if self.workers < 1:
             raise ExperimentError(f"workers must be at least 1, got {self.workers}")
-        self.min_pool_items = min_pool_items
+        self.pool_worth = pool_worth
+        self.probe = probe
         self._pool: ProcessPoolExecutor | None = None
         self._folder: tempfile.TemporaryDirectory[str] | None = None
 
@@ -218,16 +231,51 @@ class LocalRunner:
 
     def map(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]:
         todo = list(items)
-        if not self.started and (self.workers == 1 or len(todo) < self.min_pool_items):
+        if not self.started:
+            done = yield from self._here_while_small(fn, todo)
+            todo = todo[done:]
+            if not todo:
+                return
+        yield from self._on_pool(fn, todo)
+
+    def _here_while_small(self, fn: Callable[[Any], Any],
+                          todo: list[Any]) -> Generator[Any, None, int]:
+        """Run items here until the rest looks big enough for a pool; return how many ran."""
+        if self.workers == 1:
             yield from map(fn, todo)
-            return
+            return len(todo)
+        if self.pool_worth <= 0 and len(todo) > 1:
+            return 0
+        start = time.perf_counter()
+        first_took = 0.0
+        for i, item in enumerate(todo):
+            yield fn(item)
+            elapsed = time.perf_counter() - start
+            if i == 0:
+                first_took = elapsed  # includes one-off costs (loading the kernel)
+            left = len(todo) - i - 1
+            if left and elapsed >= self.probe:
+                each = (elapsed - first_took) / i if i else elapsed
+                if each * left > self.pool_worth:
+                    return i + 1
+        return len(todo)
+
+    def _on_pool(self, fn: Callable[[Any], Any], todo: list[Any]) -> Iterator[Any]:
         pool = self._ensure_pool()
         key, path = self._publish(fn)
         futures = [pool.submit(_run_published_chunk, key, path, chunk)
                    for chunk in chunks(todo, self.workers)]
         try:
             for future in futures:
-                yield from _unpack(future.result())
+                try:
+                    results = future.result()
+                except BrokenProcessPool:
+                    raise ExperimentError(
+                        "the worker processes stopped unexpectedly. If you call wholeflow from a "
+                        "script, put the call under `if __name__ == \"__main__\":` (worker "
+                        "processes import the script again), or run with workers=1; finished "
+                        "replications were kept") from None
+                yield from _unpack(results)
         finally:
             for future in futures:
                 future.cancel()
@@ -306,7 +354,7 @@ class DaskRunner:
         if not todo:
             return
         shared = self.client.scatter(fn, broadcast=True, hash=False)
-        futures: list[Future[Any]] = [
+        futures: list[Any] = [
             self.client.submit(_run_chunk, shared, chunk, pure=False)
             for chunk in chunks(todo, self.workers)]
         try:

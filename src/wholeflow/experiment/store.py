@@ -75,9 +75,14 @@ def run_id(model: Model, seed: int) -> str:
 class Run(Protocol):
     """Stored replications of one model and seed (on disk or in memory)."""
 
-    id: str
-    replications: int
-    tables: tuple[str, ...]
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def replications(self) -> int: ...
+
+    @property
+    def tables(self) -> tuple[str, ...]: ...
 
     def load(self, table: str, n: int) -> pd.DataFrame: ...
 

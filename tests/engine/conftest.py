@@ -9,6 +9,7 @@ import pytest
 from wholeflow.engine import simulate
 from wholeflow.model import parse_model
 
+
 @pytest.fixture
 def run():
     """run(yaml_body, replications=1, seed=0) -> Results, with a standard header."""

@@ -316,3 +316,55 @@ def test_priority_class_is_served_first(run):
     # after the day-0 start, every urgent person starts before every remaining routine one
     rest = order[1:]
     assert rest == sorted(rest, key=lambda c: c != "urgent")
+
+
+def test_circular_wait_is_reported_not_hung(run):
+    # a and b are full, and each occupant waits for a place in the other: no one can move.
+    from wholeflow.errors import DeadlockError
+
+    with pytest.raises(DeadlockError) as err:
+        run("""
+        services:
+          a: {capacity: 1, length_of_stay: 1}
+          b: {capacity: 1, length_of_stay: 1}
+        routes:
+          a: [{to: b, probability: 1}]
+          b: [{to: a, probability: 1}]
+        initial_state:
+          a: {queue: 1}
+          b: {queue: 1}
+        """)
+    assert err.value.services == ["a", "b"]
+    assert err.value.day == 1  # stuck at day 1 and found by that day's check
+    assert "a, b" in str(err.value) and "capacity" in str(err.value)
+
+
+def test_a_circle_with_room_is_not_a_deadlock(run):
+    # the same circle with two places each keeps moving
+    res = run("""
+    services:
+      a: {capacity: 2, length_of_stay: 1}
+      b: {capacity: 2, length_of_stay: 1}
+    routes:
+      a: [{to: b, probability: 0.5}, {to: home, probability: 0.5}]
+      b: [{to: a, probability: 1}]
+    initial_state:
+      a: {queue: 1}
+      b: {queue: 1}
+    """)
+    assert len(res.stays) > 2
+
+
+def test_event_budget_stops_a_runaway_model(run):
+    from wholeflow.errors import EventBudgetError
+
+    with pytest.raises(EventBudgetError, match="more than 50 events"):
+        run("""
+        max_events: 50
+        services:
+          a: {length_of_stay: 0.01}
+        arrivals:
+          in: {service: a, per_day: 100}
+        routes:
+          a: [{to: home, probability: 1}]
+        """)

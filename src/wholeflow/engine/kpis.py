@@ -65,6 +65,20 @@ def _by_service(services: np.ndarray, weights: np.ndarray | None, S: int) -> np.
     return np.bincount(services, weights=weights, minlength=S).astype(float)[:S]
 
 
+def _grouped_quantile(groups: np.ndarray, values: np.ndarray, n: int, q: float) -> np.ndarray:
+    """Quantile q of values within each group 0..n-1 (as np.quantile; NaN for empty groups)."""
+    out = np.full(n, np.nan)
+    if len(values) == 0:
+        return out
+    order = np.argsort(groups, kind="stable")  # an integer sort: cheap
+    v = values[order]
+    bounds = np.searchsorted(groups[order], np.arange(n + 1))
+    for s in range(n):
+        if bounds[s + 1] > bounds[s]:
+            out[s] = np.quantile(v[bounds[s]:bounds[s + 1]], q)
+    return out
+
+
 def mean_capacity(cm: CompiledModel, w0: float, w1: float) -> np.ndarray:
     """Time-averaged capacity of each service over the window (inf where unlimited)."""
     S = cm.n_services
@@ -111,19 +125,13 @@ def replication_kpis(cm: CompiledModel, rep: Replication, n_initial: int
     admissions = _by_service(svc[started_in], None, S)
     ended_in = _in(ended, w0, w1) & ~np.isnan(started)
     discharges = _by_service(svc[ended_in], None, S)
-    los = ended - started
-    mean_los = np.full(S, np.nan)
-    p90_los = np.full(S, np.nan)
-    waits = np.full(S, np.nan)
-    wait_ok = started_in & ~np.isnan(referred)
-    for s in range(S):
-        x = los[ended_in & (svc == s)]
-        if x.size:
-            mean_los[s] = x.mean()
-            p90_los[s] = np.quantile(x, 0.9)
-        w = (started - referred)[wait_ok & (svc == s)]
-        if w.size:
-            waits[s] = w.mean()
+    los_svc, los = svc[ended_in], (ended - started)[ended_in]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean_los = _by_service(los_svc, los, S) / discharges
+        p90_los = _grouped_quantile(los_svc, los, S, 0.9)
+        wait_ok = started_in & ~np.isnan(referred)
+        waits = (_by_service(svc[wait_ok], (started - referred)[wait_ok], S)
+                 / _by_service(svc[wait_ok], None, S))
     mean_queue = _by_service(svc, _overlap(queued, admitted, w0, w1), S) / span
 
     di, df = rep.delays_i, rep.delays_f

@@ -144,9 +144,7 @@ def run_replication(cm: CompiledModel, seed: int = 0, replication: int = 0) -> R
         dl_i = np.empty((n_delays, 3), np.int64)
         dl_f = np.empty((n_delays, 2))
         ht = np.empty(n_heap)
-        hs = np.empty(n_heap, np.int64)
-        hk = np.empty(n_heap, np.int64)
-        ha = np.empty(n_heap, np.int64)
+        hp = np.empty(n_heap, np.int64)
         members = np.zeros(cm.n_services, np.bool_)
         K.run_kernel(
             cm.n_services, cm.n_classes, cm.n_levels, cm.end, budget,
@@ -157,7 +155,7 @@ def run_replication(cm: CompiledModel, seed: int = 0, replication: int = 0) -> R
             cm.los_stream, cm.route_stream, cm.triage_stream, cm.accept_stream,
             buf, boff, np.zeros(len(boff) - 1, np.int64),
             arr_t, arr_s, arr_c, ini_s, ini_c, ini_r, ini_q,
-            ctr, pe_i, pe_f, st_i, st_f, rf_i, rf_f, dl_i, dl_f, ht, hs, hk, ha, members,
+            ctr, pe_i, pe_f, st_i, st_f, rf_i, rf_f, dl_i, dl_f, ht, hp, members,
         )
         status = int(ctr[K.STATUS])
         if status == K.OK:
@@ -187,11 +185,13 @@ def run_replication(cm: CompiledModel, seed: int = 0, replication: int = 0) -> R
         else:  # pragma: no cover - a status the kernel does not set
             raise SimulationError(f"engine stopped with unknown status {status}")
     n_p, n_s, n_r, n_d = (int(ctr[i]) for i in (K.NP, K.NS, K.NR, K.ND))
+    # Views, not copies: the arrays were sized close to need, and copying cost more than the
+    # spare room they keep alive.
     return Replication(
         seed=seed, replication=replication,
-        people_i=pe_i[:n_p].copy(), people_f=pe_f[:n_p].copy(),
-        stints_i=st_i[:n_s].copy(), stints_f=st_f[:n_s].copy(),
-        referrals_i=rf_i[:n_r].copy(), referrals_f=rf_f[:n_r].copy(),
-        delays_i=dl_i[:n_d].copy(), delays_f=dl_f[:n_d].copy(),
+        people_i=pe_i[:n_p], people_f=pe_f[:n_p],
+        stints_i=st_i[:n_s], stints_f=st_f[:n_s],
+        referrals_i=rf_i[:n_r], referrals_f=rf_f[:n_r],
+        delays_i=dl_i[:n_d], delays_f=dl_f[:n_d],
         events=int(ctr[K.NEV]), n_initial=len(ini_s),
     )

@@ -86,6 +86,25 @@ def workspace(tmp_path: Path) -> Path:
     return tmp_path
 
 
+SCENARIOS = {
+    "extra_bed": {"description": "one more bed", "changes": {"services.ward.capacity": 13}},
+    # a bigger event budget: a different model that draws exactly the same random numbers
+    "same": {"changes": {"max_events": 1_000_000_000}},
+}
+
+
+@pytest.fixture
+def scenario_workspace(tmp_path: Path) -> Path:
+    """A workspace with the M/M/c model, one scenario in the model and one in scenarios/."""
+    data = mmc_data()
+    data["scenarios"] = {"extra_bed": SCENARIOS["extra_bed"]}
+    (tmp_path / "wholeflow.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
+    (tmp_path / "scenarios").mkdir()
+    (tmp_path / "scenarios" / "same.yaml").write_text(yaml.safe_dump(SCENARIOS["same"]),
+                                                      encoding="utf-8")
+    return tmp_path
+
+
 @pytest.fixture
 def models() -> SimpleNamespace:
     """Model factories and queueing formulas for the tests (conftest is not importable)."""

@@ -70,3 +70,13 @@ def test_sensitivity_prints_a_tornado(capsys, workspace):
     assert "services.ward.capacity" in out and "11 → 13" in out
     assert "arrivals.front_door.per_day" in out and "9 → 11" in out
     assert not (workspace / ".wholeflow").exists()  # --no-store kept nothing
+
+
+def test_compare_prints_each_scenario_with_verdicts(capsys, scenario_workspace):
+    code, out, _ = _cli(capsys, "compare", scenario_workspace, "-n", "10", "--workers", "1",
+                        "--kpi", "mean_wait_days@ward", "--out", scenario_workspace / "out")
+    assert code == 0
+    assert "extra_bed vs baseline" in out and "same vs baseline" in out
+    assert "mean wait from referral to start in Ward 7 falls by" in out
+    assert "no difference in mean wait from referral to start in Ward 7 (identical" in out
+    assert (scenario_workspace / "out" / "differences.csv").exists()

@@ -119,3 +119,34 @@ def test_an_unreachable_cluster_loses_nothing(workspace):
         compare(workspace, [], replications=6, cluster="tcp://127.0.0.1:9")
     again = compare(workspace, [], replications=3, workers=1)
     assert again.simulated == 0 and again.kpis.equals(kept.kpis)
+
+
+def test_named_scenarios_compare_on_common_random_numbers(scenario_workspace, models):
+    import wholeflow
+
+    result = wholeflow.compare(scenario_workspace, replications=10, workers=1)
+    assert result.scenarios == ["extra_bed", "same"]
+    same = result.differences[result.differences["scenario"] == "same"]
+    assert (same["difference"].dropna() == 0).all() and not same["clear"].any()
+    assert result.runs["same"] != result.runs["baseline"]
+    bed = result.differences.set_index(["scenario", "service", "metric"]).loc[
+        ("extra_bed", "ward", "mean_wait_days")]
+    theory = models.erlang_c_wait(13, 10, 1) - models.erlang_c_wait(12, 10, 1)
+    assert bed["ci_low"] <= theory <= bed["ci_high"] < 0
+    manifest = (scenario_workspace / ".wholeflow" / "runs" / result.runs["extra_bed"] /
+                "manifest.json").read_text()
+    assert '"services.ward.capacity": 13' in manifest
+
+
+def test_a_bad_patch_is_located_and_stored_runs_survive(scenario_workspace):
+    from wholeflow.errors import ModelError
+
+    kept = compare(scenario_workspace, [], replications=3, workers=1)
+    (scenario_workspace / "scenarios" / "typo.yaml").write_text(
+        "changes:\n  services.wrd.capacity: 13\n", encoding="utf-8")
+    with pytest.raises(ModelError) as err:
+        compare(scenario_workspace, ["typo"], replications=3, workers=1)
+    assert "typo.yaml:2" in str(err.value) and "did you mean 'ward'" in str(err.value)
+    (scenario_workspace / "scenarios" / "typo.yaml").unlink()
+    again = compare(scenario_workspace, [], replications=3, workers=1)
+    assert again.simulated == 0 and again.kpis.equals(kept.kpis)

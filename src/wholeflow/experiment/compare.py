@@ -165,7 +165,7 @@ def _check_counts(replications: int, precision: float | None, max_replications: 
     if precision is not None and not 0 < precision < 1:
         raise ExperimentError(f"precision is a share of the mean between 0 and 1 (0.05 = ±5 %), "
                               f"got {precision}")
-    if max_replications < replications:
+    if precision is not None and max_replications < replications:
         raise ExperimentError(f"max_replications ({max_replications}) is below replications "
                               f"({replications})")
     if not 0.5 <= confidence < 1:

@@ -34,6 +34,7 @@ import pickle
 import signal
 import sys
 import tempfile
+import threading
 import time
 import traceback
 from collections import OrderedDict
@@ -50,6 +51,9 @@ from wholeflow.errors import ExperimentError, MissingExtraError, SimulationError
 CHUNKS_PER_WORKER = 4
 #: Largest chunk of replications sent as one task.
 MAX_CHUNK = 25
+#: Aim for chunks of about this many seconds of work (when the time per item is known), so
+#: Ctrl-C loses little and the last chunks balance across workers.
+CHUNK_SECONDS = 1.0
 #: Start worker processes only when the work left would take longer than this (seconds) here.
 POOL_WORTH = 3.0
 #: Time replications in this process for at least this long (seconds) before deciding.
@@ -151,9 +155,23 @@ _WORKER_FUNCTIONS: OrderedDict[str, Callable[[Any], Any]] = OrderedDict()
 _WORKER_KEEP = 4
 
 
-def _init_worker() -> None:
-    """In each worker: leave Ctrl-C to the parent (it stops the run and keeps what finished)."""
+def _init_worker(parent: int) -> None:
+    """In each worker: leave Ctrl-C to the parent (it stops the run and keeps what finished),
+    and exit if the parent is gone (killed outright, it cannot tell the workers to stop)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with, args=(parent,), daemon=True,
+                     name="wholeflow-parent-watch").start()
+
+
+def _exit_with(parent: int, every: float = 1.0) -> None:
+    while True:
+        time.sleep(every)
+        try:
+            os.kill(parent, 0)
+        except ProcessLookupError:
+            os._exit(1)
+        except PermissionError:  # pragma: no cover - a new process with another owner
+            os._exit(1)
 
 
 def _worker_function(key: str, path: str) -> Callable[[Any], Any]:
@@ -203,6 +221,8 @@ class LocalRunner:
         self.pool_worth = pool_worth
         self.probe = probe
         self._pool: ProcessPoolExecutor | None = None
+        self._seconds_each: float | None = None  # measured time of one item, once known
+        self._abandoned = False  # a map stopped early: close() need not wait for its chunks
         self._folder: tempfile.TemporaryDirectory[str] | None = None
 
     @property
@@ -215,7 +235,7 @@ class LocalRunner:
             self._folder = tempfile.TemporaryDirectory(prefix="wholeflow-runner-")
             self._pool = ProcessPoolExecutor(max_workers=self.workers,
                                              mp_context=_process_context(),
-                                             initializer=_init_worker)
+                                             initializer=_init_worker, initargs=(os.getpid(),))
         return self._pool
 
     def _publish(self, fn: Callable[[Any], Any]) -> tuple[str, str]:
@@ -256,6 +276,7 @@ class LocalRunner:
             left = len(todo) - i - 1
             if left and elapsed >= self.probe:
                 each = (elapsed - first_took) / i if i else elapsed
+                self._seconds_each = each
                 if each * left > self.pool_worth:
                     return i + 1
         return len(todo)
@@ -263,8 +284,12 @@ class LocalRunner:
     def _on_pool(self, fn: Callable[[Any], Any], todo: list[Any]) -> Iterator[Any]:
         pool = self._ensure_pool()
         key, path = self._publish(fn)
+        largest = MAX_CHUNK
+        if self._seconds_each:
+            largest = max(1, min(MAX_CHUNK, round(CHUNK_SECONDS / self._seconds_each)))
         futures = [pool.submit(_run_published_chunk, key, path, chunk)
-                   for chunk in chunks(todo, self.workers)]
+                   for chunk in chunks(todo, self.workers, largest=largest)]
+        finished = False
         try:
             for future in futures:
                 try:
@@ -276,13 +301,24 @@ class LocalRunner:
                         "processes import the script again), or run with workers=1; finished "
                         "replications were kept") from None
                 yield from _unpack(results)
+            finished = True
         finally:
             for future in futures:
                 future.cancel()
+            if not finished:
+                self._abandoned = True
 
     def close(self) -> None:
-        """Stop the workers (after the chunks they are running) and remove the temporary folder."""
+        """Stop the workers and remove the temporary folder.
+
+        After a map that stopped early (Ctrl-C, an error) the workers are stopped at once: the
+        chunks they were running would be thrown away anyway.
+        """
         if self._pool is not None:
+            if self._abandoned:
+                # no public way to stop a ProcessPoolExecutor's running workers before 3.14
+                for process in list(getattr(self._pool, "_processes", {}).values()):
+                    process.terminate()
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
         if self._folder is not None:

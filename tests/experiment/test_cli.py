@@ -80,3 +80,16 @@ def test_compare_prints_each_scenario_with_verdicts(capsys, scenario_workspace):
     assert "mean wait from referral to start in Ward 7 falls by" in out
     assert "no difference in mean wait from referral to start in Ward 7 (identical" in out
     assert (scenario_workspace / "out" / "differences.csv").exists()
+
+
+def test_ctrl_c_says_what_was_kept_and_exits_130(capsys, workspace, monkeypatch):
+    import wholeflow.experiment.compare as comparing
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(comparing, "compare", interrupted)
+    code, out, _ = _cli(capsys, "compare", workspace)
+    assert code == 130
+    assert "stopped (Ctrl-C): finished replications are kept" in out
+    assert "run the same command again to continue" in out

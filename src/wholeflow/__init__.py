@@ -14,6 +14,9 @@ __version__ = "0.1.0"
 # public name -> module that defines it
 _EXPORTS: dict[str, str] = {
     "load_model": "wholeflow.model.loader",
+    "parse_model": "wholeflow.model.loader",
+    "apply_scenario": "wholeflow.model.scenarios",
+    "list_scenarios": "wholeflow.model.scenarios",
     "simulate": "wholeflow.engine.simulate",
     "Results": "wholeflow.engine.results",
     "Model": "wholeflow.model.schema",
@@ -22,6 +25,13 @@ _EXPORTS: dict[str, str] = {
     "DataError": "wholeflow.errors",
     "SimulationError": "wholeflow.errors",
     "DeadlockError": "wholeflow.errors",
+    "spc": "wholeflow.measure.spc",
+    "SpcResult": "wholeflow.measure.result",
+    "MeasureError": "wholeflow.measure.errors",
+    "spc_figure": "wholeflow.measure.figure",
+    "load_measures": "wholeflow.measure.register",
+    "measure_series": "wholeflow.measure.sources",
+    "measure_spc": "wholeflow.measure.sources",
     "ExperimentError": "wholeflow.errors",
     "compare": "wholeflow.experiment.compare",
     "search_capacity": "wholeflow.experiment.search",
@@ -44,7 +54,14 @@ if TYPE_CHECKING:  # pragma: no cover
     from wholeflow.experiment.compare import compare
     from wholeflow.experiment.search import search_capacity
     from wholeflow.experiment.sensitivity import sensitivity
-    from wholeflow.model.loader import load_model
+    from wholeflow.measure.errors import MeasureError
+    from wholeflow.measure.figure import spc_figure
+    from wholeflow.measure.register import load_measures
+    from wholeflow.measure.result import SpcResult
+    from wholeflow.measure.sources import measure_series, measure_spc
+    from wholeflow.measure.spc import spc
+    from wholeflow.model.loader import load_model, parse_model
+    from wholeflow.model.scenarios import apply_scenario, list_scenarios
     from wholeflow.model.schema import Model
 
 

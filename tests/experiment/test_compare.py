@@ -150,3 +150,19 @@ def test_a_bad_patch_is_located_and_stored_runs_survive(scenario_workspace):
     (scenario_workspace / "scenarios" / "typo.yaml").unlink()
     again = compare(scenario_workspace, [], replications=3, workers=1)
     assert again.simulated == 0 and again.kpis.equals(kept.kpis)
+
+
+def test_a_seasonal_model_is_not_judged_on_one_year_and_auto_compares_years(models):
+    # winter peaks; 200 people queue at day 0 for 14 beds that clear about 4 a day
+    data = models.mmc_data(capacity=14, warm_up_days=0)
+    months = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+    data["arrivals"]["front_door"]["monthly_profile"] = dict(zip(
+        months, [1.3, 1.2, 1.1, 1.0, 0.9, 0.8, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2], strict=True))
+    data["initial_state"] = {"ward": {"occupancy": 14, "queue": 200}}
+    seasonal_backlog = type(models.mmc()).model_validate(data)
+    reported = _run([Arm("baseline", seasonal_backlog)], replications=3)
+    assert reported.warm_up.seasonal and not reported.warm_up.longer_needed
+    assert "MSER-5 not applied" in reported.warm_up.words()
+    auto = _run([Arm("baseline", seasonal_backlog)], replications=3, warm_up="auto")
+    # past the backlog (about 50 days), but not fooled into cutting the summer trough (day 90+)
+    assert 40 <= auto.model.warm_up_days <= 90

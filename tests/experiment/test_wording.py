@@ -43,7 +43,7 @@ def test_rounding_keeps_two_significant_figures_of_the_half_width():
     assert decimals_for(0.012) == 3
     assert decimals_for(0.0) == 0
     assert number(1234.5678, 1) == "1,234.6"
-    assert number(-0.0001, 2) == "0"
+    assert number(-0.0001, 2) == "0.00"
 
 
 def test_cost_by_funder_and_unknown_kpis_still_read():

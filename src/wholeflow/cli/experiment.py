@@ -177,14 +177,14 @@ def print_comparison(result: Comparison, kpis: list[str] | None, show_all: bool)
     for scenario in result.scenarios:
         rows = d[d["scenario"] == scenario]
         table = Table(title=f"{scenario} vs baseline", title_justify="left")
-        for col in ("KPI", "baseline", scenario, "verdict (95 % CI)"):
+        for col in ("KPI", "baseline", scenario, "change (95 % CI)"):
             table.add_column(col, overflow="fold")
         for r in rows.to_dict("records"):
             words = kpi_words(r["metric"], r["service"])
             dec = level_decimals(r["baseline"], words)
             table.add_row(describe(r["metric"], r["service"], names.get(r["service"])),
                           level(r["baseline"], words, dec), level(r["mean"], words, dec),
-                          r["verdict"])
+                          r["change"])
         console.print(table)
         hidden = int((result.differences["scenario"] == scenario).sum()) - len(rows)
         if hidden > 0 and not kpis:

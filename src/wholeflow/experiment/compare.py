@@ -37,13 +37,15 @@ from wholeflow.experiment.stats import paired_differences, summarise
 from wholeflow.experiment.targets import Kpi, parse_kpi
 from wholeflow.experiment.variants import with_warm_up
 from wholeflow.experiment.warmup import WarmUp, suggest_warm_up
-from wholeflow.experiment.wording import verdict
-from wholeflow.model.schema import Model
+from wholeflow.experiment.wording import change, verdict
+from wholeflow.model.schema import CapacitySchedule, Model
 
 #: KPIs whose precision ``precision=`` controls unless told otherwise.
 WATCHED = ("delayed_days@system", "mean_system_length_of_stay@system")
 #: Replications of the pilot run that chooses a warm-up (``warm_up="auto"``).
 PILOT_REPLICATIONS = 10
+#: Days a seasonal pilot runs beyond the horizon, to compare each day with a year later.
+YEAR = 365
 
 
 @dataclass
@@ -54,7 +56,8 @@ class Comparison:
     - ``summary``: per scenario, service and metric: mean, sd, ci_low, ci_high, n.
     - ``differences``: per scenario (not the baseline), service and metric: ``baseline`` and
       ``mean`` (the two arms' means), ``difference`` (scenario - baseline, paired), its
-      ``ci_low``/``ci_high``, ``n``, ``clear`` (the interval excludes 0) and ``verdict``.
+      ``ci_low``/``ci_high``, ``n``, ``clear`` (the interval excludes 0), ``change`` (in words,
+      e.g. "falls by 1,640 a year (1,560 to 1,720)") and ``verdict`` (the whole sentence).
     - ``daily``: the daily table of every arm (with a ``scenario`` column) when kept.
     """
 
@@ -191,12 +194,26 @@ def _with_warm_up(exp: Experiment, arms: list[Arm], warm_up: float | str | None,
             for a in arms]
 
 
+def seasonal(model: Model) -> bool:
+    """True when the model follows the seasons: a monthly profile or dated capacity changes."""
+    for a in model.arrivals.values():
+        if a.monthly_profile and len(set(a.monthly_profile.values())) > 1:
+            return True
+    return any(isinstance(s.capacity, CapacitySchedule) and s.capacity.by_date
+               for s in model.services.values())
+
+
 def pilot_warm_up(exp: Experiment, model: Model, replications: int) -> WarmUp:
-    """MSER-5 on a pilot of the baseline that collects from day 0 over the whole horizon."""
+    """MSER-5 on a pilot of the baseline that collects from day 0 over the whole horizon.
+
+    A seasonal model's pilot runs a year longer and is cut where each day stops differing
+    from the same day a year later.
+    """
     from wholeflow.experiment.variants import dump, rebuild
 
+    year = YEAR if seasonal(model) else 0
     data = dump(model)
-    data["warm_up_days"], data["run_days"] = 0.0, model.end_day
+    data["warm_up_days"], data["run_days"] = 0.0, model.end_day + year
     pilot = rebuild(model, data)
     exp_tables = exp.tables
     exp.tables = ("kpis", "daily")
@@ -204,7 +221,8 @@ def pilot_warm_up(exp: Experiment, model: Model, replications: int) -> WarmUp:
         result = exp.run(Arm("warm-up pilot", pilot, {"warm_up_days": 0.0}), replications)
     finally:
         exp.tables = exp_tables
-    return suggest_warm_up(result.tables["daily"], used_days=0.0)
+    return suggest_warm_up(result.tables["daily"], used_days=0.0, seasonal=bool(year),
+                           year=year)
 
 
 def _precision(results: list[ArmResult], watched: list[Kpi], target: float,
@@ -232,7 +250,8 @@ def _comparison(results: list[ArmResult], seed: int, confidence: float, exp: Exp
                    else pd.DataFrame(columns=[*DIFF_COLUMNS]))
     warm = None
     if "daily" in exp.tables and not base.tables["daily"].empty:
-        warm = suggest_warm_up(base.tables["daily"], used_days=model.warm_up_days)
+        warm = suggest_warm_up(base.tables["daily"], used_days=model.warm_up_days,
+                               seasonal=seasonal(model))
     return Comparison(
         model=model, scenarios=[r.arm.label for r in results[1:]],
         replications=base.replications, seed=seed, confidence=confidence, kpis=kpis,
@@ -243,7 +262,7 @@ def _comparison(results: list[ArmResult], seed: int, confidence: float, exp: Exp
 
 
 DIFF_COLUMNS = ("scenario", "service", "metric", "baseline", "mean", "difference", "ci_low",
-                "ci_high", "n", "clear", "verdict")
+                "ci_high", "n", "clear", "change", "verdict")
 
 
 def _differences(base: ArmResult, other: ArmResult, confidence: float,
@@ -256,6 +275,9 @@ def _differences(base: ArmResult, other: ArmResult, confidence: float,
         verdict(m, s, diff, lo, hi, service_name=names.get(s), run_days=model.run_days)
         for s, m, diff, lo, hi in zip(d["service"], d["metric"], d["difference"], d["ci_low"],
                                       d["ci_high"], strict=True)]
+    d["change"] = [change(m, s, diff, lo, hi, run_days=model.run_days)
+                   for s, m, diff, lo, hi in zip(d["service"], d["metric"], d["difference"],
+                                                 d["ci_low"], d["ci_high"], strict=True)]
     d["clear"] = d["clear"].fillna(False).astype(bool)
     return d[list(DIFF_COLUMNS)]
 

@@ -17,6 +17,13 @@ On a series that is already steady MSER-5 still cuts a few batches by chance, so
 only when it matters: when deleting those days moves the mean occupancy by more than one
 standard error of the mean that remains (estimated from the batch means). Otherwise the
 suggestion is the warm-up already used.
+
+A *seasonal* model (arrivals with a monthly profile, or capacity that changes on dates) has no
+steady state: its occupancy follows the seasons, and MSER-5 on one year of it would mistake
+winter for a start-up transient. For such a model the report says so instead of guessing; a pilot
+run (``warm_up="auto"``) then covers the warm-up plus a whole extra year and applies MSER-5 to
+the difference between each day and the same day a year later, which has mean zero once the
+start-up bias is gone.
 """
 
 from __future__ import annotations
@@ -71,6 +78,7 @@ class WarmUp:
     suggested_days: float  # used_days plus the longest MSER-5 truncation over services
     by_service: dict[str, float] = field(default_factory=dict)  # MSER-5 cut per service (days)
     unsettled: tuple[str, ...] = ()  # services whose occupancy never settled in the run
+    seasonal: bool = False  # the model follows the seasons: MSER-5 on one year cannot tell
 
     @property
     def longer_needed(self) -> bool:
@@ -79,6 +87,11 @@ class WarmUp:
 
     def words(self) -> str:
         """One line for people: what was used, what MSER-5 suggests, what to do about it."""
+        if self.seasonal:
+            return (f"warm-up {self.used_days:g} days; MSER-5 not applied: with a monthly "
+                    "profile or dated capacity changes, occupancy follows the seasons and has "
+                    "no steady state to detect in one year (--warm-up auto compares each day "
+                    "with the same day a year later instead)")
         text = f"warm-up {self.used_days:g} days; MSER-5 on daily occupancy suggests "
         text += f"{self.suggested_days:g} days"
         if not self.longer_needed and not self.unsettled:
@@ -92,22 +105,27 @@ class WarmUp:
         return text
 
 
-def suggest_warm_up(daily: pd.DataFrame, used_days: float = 0.0,
-                    column: str = "occupancy") -> WarmUp:
+def suggest_warm_up(daily: pd.DataFrame, used_days: float = 0.0, column: str = "occupancy",
+                    seasonal: bool = False, year: int = 0) -> WarmUp:
     """Suggest a warm-up from a ``daily`` table (rows per replication, service and day).
 
     The table's first day is taken to be the end of the warm-up already used (``used_days``);
-    each service's occupancy is averaged over replications day by day and cut by MSER-5.
+    each service's occupancy is averaged over replications day by day and cut by MSER-5. For a
+    ``seasonal`` model nothing is suggested unless ``year`` (days in a year, 365) is given: then
+    each day is compared with the same day ``year`` days later and the differences are cut.
     """
-    if daily.empty:
-        return WarmUp(used_days, used_days)
+    if daily.empty or (seasonal and not year):
+        return WarmUp(used_days, used_days, seasonal=seasonal)
     mean = (daily.groupby(["service", "date"], sort=False)[column].mean()
             .sort_index(level="date", sort_remaining=False))
     by_service: dict[str, float] = {}
     unsettled = []
     extra = 0.0
     for service, series in mean.groupby(level="service", sort=False):
-        cut = mser5(series.to_numpy(dtype=float))
+        y = series.to_numpy(dtype=float)
+        if year:
+            y = y[:-year] - y[year:] if len(y) > year else y[:0]
+        cut = mser5(y)
         by_service[str(service)] = float(cut.observations)
         if not cut.settled:
             unsettled.append(str(service))

@@ -103,7 +103,7 @@ def number(x: float, decimals: int = 0) -> str:
     if not math.isfinite(x):
         return "?" if math.isnan(x) else ("∞" if x > 0 else "-∞")
     text = f"{x:,.{decimals}f}"
-    return "0" if text.strip("-0.,") == "" else text
+    return text.lstrip("-") if text.strip("-0.,") == "" else text
 
 
 def _display(x: float, words: KpiWords) -> float:
@@ -136,23 +136,35 @@ def level(x: float, words: KpiWords, decimals: int) -> str:
 def verdict(metric: str, service: str, difference: float, low: float, high: float, *,
             service_name: str | None = None, run_days: float = 365.0) -> str:
     """One sentence saying whether, and by how much, a KPI changes (scenario minus baseline)."""
-    words = kpi_words(metric, service)
     subject = describe(metric, service, service_name)
+    said = change(metric, service, difference, low, high, run_days=run_days)
+    if said.startswith("no "):
+        head, _, rest = said.partition(" (")
+        return f"{head} in {subject} ({rest}" if rest else f"{head} in {subject}"
+    if said.startswith("not enough") or said.startswith("nothing"):
+        return f"{subject}: {said}"
+    return f"{subject} {said}"
+
+
+def change(metric: str, service: str, difference: float, low: float, high: float, *,
+           run_days: float = 365.0) -> str:
+    """The change part of a verdict: ``"falls by 1,640 a year (1,560 to 1,720)"``."""
+    words = kpi_words(metric, service)
     if math.isnan(difference):
-        return f"{subject}: nothing to measure (no values in both arms)"
+        return "nothing to measure (no values in both arms)"
     if not (math.isfinite(low) and math.isfinite(high)):
-        return f"{subject}: not enough replications to tell"
+        return "not enough replications to tell"
     decimals = decimals_for(_display((high - low) / 2, words), _display(difference, words))
     period = period_words(run_days) if words.total else ""
     if low == high == difference == 0:
-        return f"no difference in {subject} (identical in every replication)"
+        return "no difference (identical in every replication)"
     if low <= 0 <= high:
-        return (f"no clear difference in {subject} ({signed(low, words, decimals)} to "
+        return (f"no clear difference ({signed(low, words, decimals)} to "
                 f"{signed(high, words, decimals)}{period})")
     verb = ("rise" if difference > 0 else "fall") + ("" if words.plural else "s")
     sign = 1 if difference > 0 else -1
     lo, hi = sorted((sign * low, sign * high))
-    return (f"{subject} {verb} by {quantity(abs(difference), words, decimals)}{period} "
+    return (f"{verb} by {quantity(abs(difference), words, decimals)}{period} "
             f"({_bare(lo, words, decimals)} to {_bare(hi, words, decimals)})")
 
 

@@ -11,11 +11,12 @@ identical results; only the wall time differs.
   is pickled once per ``map`` and written to a private temporary folder; each worker reads it
   once and keeps it, so a model is sent to each worker once, not with every replication.
   Replications go out in chunks, several per worker, so the numba kernel (cached on disk and
-  loaded once per worker) and the model are never reloaded per replication. Workers fork from a
-  server process that has imported the engine once. A small run does not start a pool: until the
-  pool is up, replications run in this process, and the pool starts only when the work left is
-  estimated (from the replications already timed) to take longer than :data:`POOL_WORTH`
-  seconds.
+  loaded once) and the model are never reloaded per replication. Workers fork from a server
+  process that has imported the engine and loaded the kernel once, so they start with both in
+  memory. A small run does not start a pool: until the pool is up, replications run in this
+  process, and the pool starts only when the work left is estimated (from the replications
+  already timed) to take longer than :data:`POOL_WORTH` seconds. While the workers start, this
+  process keeps working through chunks no worker has taken yet, so start-up costs no time.
 - :class:`DaskRunner` runs on a Dask distributed cluster: an existing one (``"tcp://host:8786"``)
   or a ``LocalCluster`` it starts (``"local"``). The function is scattered to every worker once
   per ``map``; chunks are submitted as tasks. A scheduler that does not answer within the timeout
@@ -37,7 +38,7 @@ import tempfile
 import threading
 import time
 import traceback
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -184,6 +185,16 @@ def _worker_function(key: str, path: str) -> Callable[[Any], Any]:
     return fn
 
 
+def _pool_result(future: Any) -> list[Any]:
+    try:
+        return list(future.result())
+    except BrokenProcessPool:
+        raise ExperimentError(
+            "the worker processes stopped unexpectedly. If you call wholeflow from a script, "
+            'put the call under `if __name__ == "__main__":` (worker processes import the '
+            "script again), or run with workers=1; finished replications were kept") from None
+
+
 def _run_published_chunk(key: str, path: str, items: list[Any]) -> list[Any]:
     try:
         fn = _worker_function(key, path)
@@ -199,7 +210,8 @@ def _process_context() -> Any:
         # Workers fork from a small server that has the engine imported already: quick to start,
         # and safe (no threads of this process are copied).
         ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(["wholeflow.engine", "wholeflow.experiment.replicate"])
+        ctx.set_forkserver_preload(["wholeflow.experiment.replicate",
+                                    "wholeflow.experiment._warm"])
         return ctx
     return mp.get_context("spawn")  # pragma: no cover - not Linux
 
@@ -282,28 +294,37 @@ class LocalRunner:
         return len(todo)
 
     def _on_pool(self, fn: Callable[[Any], Any], todo: list[Any]) -> Iterator[Any]:
+        """Run chunks on the pool, yielding in order; help out here while the pool starts."""
         pool = self._ensure_pool()
         key, path = self._publish(fn)
         largest = MAX_CHUNK
         if self._seconds_each:
             largest = max(1, min(MAX_CHUNK, round(CHUNK_SECONDS / self._seconds_each)))
-        futures = [pool.submit(_run_published_chunk, key, path, chunk)
-                   for chunk in chunks(todo, self.workers, largest=largest)]
+        parts = chunks(todo, self.workers, largest=largest)
+        waiting = deque(range(len(parts)))  # chunks not handed to anyone yet, in order
+        futures: dict[int, Any] = {}
+        done_here: dict[int, list[Any]] = {}
+        warm = False  # a worker has finished a chunk: from now on this process only waits
         finished = False
         try:
-            for future in futures:
-                try:
-                    results = future.result()
-                except BrokenProcessPool:
-                    raise ExperimentError(
-                        "the worker processes stopped unexpectedly. If you call wholeflow from a "
-                        "script, put the call under `if __name__ == \"__main__\":` (worker "
-                        "processes import the script again), or run with workers=1; finished "
-                        "replications were kept") from None
+            for i in range(len(parts)):
+                while True:
+                    while waiting and len(futures) < 2 * self.workers + 1:  # keep workers fed
+                        j = waiting.popleft()
+                        futures[j] = pool.submit(_run_published_chunk, key, path, parts[j])
+                    if i in done_here:
+                        results = done_here.pop(i)
+                        break
+                    warm = warm or any(f.done() for f in futures.values())
+                    if warm or not waiting:
+                        results = _pool_result(futures.pop(i))
+                        break
+                    j = waiting.popleft()  # the pool is still starting: take a chunk here
+                    done_here[j] = _run_chunk(fn, parts[j])
                 yield from _unpack(results)
             finished = True
         finally:
-            for future in futures:
+            for future in futures.values():
                 future.cancel()
             if not finished:
                 self._abandoned = True

@@ -129,6 +129,41 @@ def _unpack(results: list[Any]) -> Iterator[Any]:
         yield r
 
 
+def in_order(fn: Callable[[Any], Any], parts: list[list[Any]], workers: int,
+             submit: Callable[[list[Any]], Any],
+             collect: Callable[[Any], list[Any]]) -> Iterator[Any]:
+    """Yield ``fn`` over every chunk, in order, running chunks through ``submit``.
+
+    Chunks are handed out lazily (about two per worker in flight), and until the first
+    submitted chunk comes back this process takes chunks nobody has started yet, so the time
+    workers take to start is not lost; results are buffered to keep the order. Futures still
+    pending when the caller stops are cancelled.
+    """
+    waiting = deque(range(len(parts)))  # chunks not handed to anyone yet, in order
+    futures: dict[int, Any] = {}
+    done_here: dict[int, list[Any]] = {}
+    warm = False  # a worker has finished a chunk: from now on this process only waits
+    try:
+        for i in range(len(parts)):
+            while True:
+                while waiting and len(futures) < 2 * workers + 1:
+                    j = waiting.popleft()
+                    futures[j] = submit(parts[j])
+                if i in done_here:
+                    results = done_here.pop(i)
+                    break
+                warm = warm or any(f.done() for f in futures.values())
+                if warm or not waiting:
+                    results = collect(futures.pop(i))
+                    break
+                j = waiting.popleft()  # the workers are still starting: take a chunk here
+                done_here[j] = _run_chunk(fn, parts[j])
+            yield from _unpack(results)
+    finally:
+        for future in futures.values():
+            future.cancel()
+
+
 class SerialRunner:
     """Runs everything one after another in this process."""
 
@@ -300,32 +335,13 @@ class LocalRunner:
         largest = MAX_CHUNK
         if self._seconds_each:
             largest = max(1, min(MAX_CHUNK, round(CHUNK_SECONDS / self._seconds_each)))
-        parts = chunks(todo, self.workers, largest=largest)
-        waiting = deque(range(len(parts)))  # chunks not handed to anyone yet, in order
-        futures: dict[int, Any] = {}
-        done_here: dict[int, list[Any]] = {}
-        warm = False  # a worker has finished a chunk: from now on this process only waits
         finished = False
         try:
-            for i in range(len(parts)):
-                while True:
-                    while waiting and len(futures) < 2 * self.workers + 1:  # keep workers fed
-                        j = waiting.popleft()
-                        futures[j] = pool.submit(_run_published_chunk, key, path, parts[j])
-                    if i in done_here:
-                        results = done_here.pop(i)
-                        break
-                    warm = warm or any(f.done() for f in futures.values())
-                    if warm or not waiting:
-                        results = _pool_result(futures.pop(i))
-                        break
-                    j = waiting.popleft()  # the pool is still starting: take a chunk here
-                    done_here[j] = _run_chunk(fn, parts[j])
-                yield from _unpack(results)
+            yield from in_order(
+                fn, chunks(todo, self.workers, largest=largest), self.workers,
+                lambda chunk: pool.submit(_run_published_chunk, key, path, chunk), _pool_result)
             finished = True
         finally:
-            for future in futures.values():
-                future.cancel()
             if not finished:
                 self._abandoned = True
 
@@ -411,20 +427,18 @@ class DaskRunner:
         if not todo:
             return
         shared = self.client.scatter(fn, broadcast=True, hash=False)
-        futures: list[Any] = [
-            self.client.submit(_run_chunk, shared, chunk, pure=False)
-            for chunk in chunks(todo, self.workers)]
+        yield from in_order(
+            fn, chunks(todo, self.workers), self.workers,
+            lambda chunk: self.client.submit(_run_chunk, shared, chunk, pure=False),
+            self._collect)
+
+    def _collect(self, future: Any) -> list[Any]:
         try:
-            for future in futures:
-                try:
-                    results = future.result()
-                except (OSError, TimeoutError) as err:
-                    raise ExperimentError(
-                        f"the Dask cluster at {self.address} stopped answering ({err}); "
-                        "the replications that finished before were kept") from None
-                yield from _unpack(results)
-        finally:
-            self.client.cancel(futures)
+            return list(future.result())
+        except (OSError, TimeoutError) as err:
+            raise ExperimentError(
+                f"the Dask cluster at {self.address} stopped answering ({err}); "
+                "the replications that finished before were kept") from None
 
     def close(self) -> None:
         """Disconnect; shut down the LocalCluster if this runner started it."""

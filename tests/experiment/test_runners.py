@@ -66,3 +66,15 @@ def test_an_unreachable_cluster_is_a_clear_error():
 def test_workers_must_be_positive():
     with pytest.raises(ExperimentError, match="workers must be at least 1"):
         LocalRunner(workers=0)
+
+
+def test_the_runners_plug_into_simulate(mmc):
+    import wholeflow
+
+    serial = wholeflow.simulate(mmc, replications=5, seed=7)
+    seen = []
+    with LocalRunner(workers=2, pool_worth=0) as local:
+        pooled = wholeflow.simulate(mmc, replications=5, seed=7, runner=local,
+                                    progress=lambda done, total: seen.append((done, total)))
+    pd.testing.assert_frame_equal(serial.kpis, pooled.kpis)
+    assert seen[-1] == (5, 5)

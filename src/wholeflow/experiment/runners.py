@@ -401,9 +401,10 @@ class DaskRunner:
         if isinstance(cluster, distributed.Client):
             self.client = cluster
         elif cluster == "local":
+            # workers import the engine and load its kernel as they start (preload)
             self._own_cluster = distributed.LocalCluster(
                 n_workers=workers or available_cores(), threads_per_worker=1, processes=True,
-                dashboard_address=None)
+                dashboard_address=None, preload=["wholeflow.experiment._warm"])
             self.client = distributed.Client(self._own_cluster)
             self._own_client = True
         else:

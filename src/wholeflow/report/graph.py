@@ -53,6 +53,7 @@ class Edge:
     probability: float
     per_year: float = float("nan")
     rejected_per_year: float = 0.0
+    count: float = 0.0  # rows of data behind per_year (0 for model-only volumes)
 
 
 @dataclass
@@ -287,7 +288,8 @@ def _volumes_from_stays(
             streams = [a for a in model.arrivals.values() if a.service == e.target]
             share = model.arrivals[e.source.split(":", 1)[1]].per_day / (
                 sum(a.per_day for a in streams) or 1.0)
-            e.per_year = float(first_counts.get(e.target, 0)) * share * scale
+            e.count = float(first_counts.get(e.target, 0)) * share
+            e.per_year = e.count * scale
         else:
             e.per_year = 0.0
     index = _edge_index(graph)
@@ -299,6 +301,7 @@ def _volumes_from_stays(
                 index[key] = Edge(key[0], key[1], "reroute", 0.0, 0.0)
                 graph.edges.append(index[key])
             if key in index:
+                index[key].count = float(n)
                 index[key].per_year = float(n) * scale
     if referrals is not None and len(referrals) and "accepted" in referrals:
         rej = referrals[referrals["accepted"].astype("boolean").eq(False).fillna(False)]

@@ -24,6 +24,7 @@ from plotly.colors import sample_colorscale
 
 from wholeflow.report.graph import DAYS_PER_YEAR, Edge, SystemGraph, system_graph
 from wholeflow.report.layout import Layout, layered_layout
+from wholeflow.report.suppress import is_small
 from wholeflow.report.theme import (
     DELAY_SCALE,
     NHS_BLUE,
@@ -58,13 +59,15 @@ def system_map(
     colour_by: ColourBy = "occupancy",
     findings: Sequence[Finding] | None = None,
     stays: pd.DataFrame | None = None,
+    threshold: int | None = None,
 ) -> go.Figure:
     """Draw ``model`` as a map; volumes and colours from ``results`` (or ``stays``) when given.
 
     ``colour_by`` is ``occupancy`` (mean occupancy as a share of places; without results the
     expected occupancy, demand × length of stay ÷ places, before any queue) or ``delayed_days``
     (delayed days a year, results only). ``stays`` may be an imported stays table instead of
-    simulation results.
+    simulation results. With ``threshold``, routes carrying fewer than that many people in
+    the data show no number (small-number suppression).
     """
     if colour_by not in ("occupancy", "delayed_days"):
         from wholeflow.errors import WholeflowError
@@ -75,6 +78,10 @@ def system_map(
     referrals = getattr(results, "referrals", None)
     years = model.run_days / DAYS_PER_YEAR if results is not None else None
     graph = system_graph(model, stays, referrals, years)
+    if threshold is not None:
+        for e in graph.edges:
+            if is_small(e.count, threshold):
+                e.per_year = math.nan  # drawn thin, labelled "<8"
     layout = _layout(graph)
     colours, colour_title = service_colours(model, graph, results, colour_by)
     fig = go.Figure()
@@ -86,7 +93,7 @@ def system_map(
     frame = _frame(x_range, y_range, height)
     for edge, width in zip(graph.edges, widths, strict=True):
         _draw_edge(fig, edge, width, layout, frame, sizes)
-    fig.add_trace(_route_points(graph, layout, model))
+    fig.add_trace(_route_points(graph, layout, threshold or 8))
     fig.add_trace(_node_trace(graph, layout, sizes, "arrival"))
     fig.add_trace(_service_trace(graph, layout, sizes, colours, colour_by, colour_title))
     fig.add_trace(_node_trace(graph, layout, sizes, "exit"))
@@ -104,7 +111,7 @@ def system_map(
         height=height,
         showlegend=False,
         hovermode="closest",
-        margin={"l": 20, "r": 20, "t": 60, "b": 60},
+        margin={"l": 10, "r": 10, "t": 60, "b": 50},
         xaxis={"visible": False, "range": x_range, "fixedrange": True},
         yaxis={"visible": False, "range": y_range, "fixedrange": True},
         annotations=[*_labels(graph, layout, sizes), _key_note(source, colour_by)],
@@ -140,8 +147,7 @@ def service_colours(
         if results is None and math.isnan(util):
             util = expected_occupancy(model, graph, node.id)
         out[node.id] = util
-    title = "Occupancy<br>(share of places)" if results is not None else (
-        "Expected<br>occupancy")
+    title = "Occupancy" if results is not None else "Expected<br>occupancy"
     return out, title
 
 
@@ -251,7 +257,7 @@ def _frame(x_range: list[float], y_range: list[float], height: float) -> _Frame:
     return _Frame((x_range[1] - x_range[0]) / plot_w, (y_range[1] - y_range[0]) / plot_h)
 
 
-def _route_points(graph: SystemGraph, layout: Layout, model: Model) -> go.Scatter:
+def _route_points(graph: SystemGraph, layout: Layout, threshold: int) -> go.Scatter:
     xs, ys, texts, hovers, data = [], [], [], [], []
     show_text = len(graph.edges) <= 45
     for e in graph.edges:
@@ -259,8 +265,11 @@ def _route_points(graph: SystemGraph, layout: Layout, model: Model) -> go.Scatte
                             layout.y[e.target], _bend(e, layout), n=3)
         xs.append(float(cx[1]))
         ys.append(float(cy[1]))
-        volume = f"{e.per_year:,.0f} a year" if np.isfinite(e.per_year) else "volume unknown"
-        texts.append(f"{e.per_year:,.0f}" if show_text and np.isfinite(e.per_year) else "")
+        small = e.count > 0 and not np.isfinite(e.per_year)
+        volume = (f"{e.per_year:,.0f} a year" if np.isfinite(e.per_year) else
+                  f"fewer than {threshold} people in the data" if small else "volume unknown")
+        text = f"{e.per_year:,.0f}" if np.isfinite(e.per_year) else f"<{threshold}" if small else ""
+        texts.append(text if show_text else "")
         hover = f"{graph.node(e.source).label} → {graph.node(e.target).label}: {volume}"
         if e.kind == "route" and e.probability:
             hover += f"<br>route share {e.probability:.0%}"
@@ -269,7 +278,8 @@ def _route_points(graph: SystemGraph, layout: Layout, model: Model) -> go.Scatte
         if e.rejected_per_year:
             hover += f"<br>{e.rejected_per_year:,.0f} referrals a year rejected"
         hovers.append(hover)
-        data.append([e.source, e.target, e.per_year, e.rejected_per_year])
+        data.append([e.source, e.target, e.per_year if np.isfinite(e.per_year) else None,
+                     e.rejected_per_year])
     return go.Scatter(
         x=xs, y=ys, mode="markers+text" if show_text else "markers", name="routes",
         text=texts, textposition="middle center", textfont={"size": 10, "color": NHS_DARK_GREY},
@@ -335,7 +345,8 @@ def _colour_bar(
         marker={"color": [0.0], "colorscale": (OCCUPANCY_SCALE if colour_by == "occupancy"
                                                else DELAY_SCALE),
                 "cmin": 0.0, "cmax": cmax, "showscale": True,
-                "colorbar": {"title": {"text": colour_title}, "thickness": 14, "len": 0.5,
+                "colorbar": {"title": {"text": colour_title, "font": {"size": 12}},
+                             "thickness": 12, "len": 0.4,
                              "tickformat": ".0%" if colour_by == "occupancy" else ",.0f",
                              "x": 1.0, "y": 1.0, "yanchor": "top"}},
     )

@@ -1,0 +1,177 @@
+"""Gather everything a workspace holds and write its report (what ``wholeflow report`` does).
+
+A workspace folder has ``wholeflow.yaml`` (the model), ``findings/*.yaml``, ``measures/*.yaml``
+and ``.wholeflow/`` with the event store (``store.duckdb``) and stored runs
+(``runs/<id>/``: one Parquet file per table — ``kpis``, ``stays``, ``daily``, ``journeys``,
+``delays``, ``referrals`` — plus ``comparison`` and ``sensitivity`` when the run was an
+experiment). Each part is optional: the report shows what exists. Diagnostics and SPC measures
+are included when their packages are installed and the workspace has data for them.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pandas as pd
+
+from wholeflow.errors import WholeflowError
+from wholeflow.report.suppress import DEFAULT_THRESHOLD
+
+RUN_TABLES = ("kpis", "stays", "daily", "journeys", "delays", "referrals")
+BASELINE_NAMES = ("", "baseline", "none")
+
+
+@dataclass
+class ReportFiles:
+    """What :func:`report_workspace` wrote."""
+
+    html: Path
+    workbook: Path | None
+    run: str | None
+    suppressed: bool
+
+
+def runs_folder(workspace: Path) -> Path:
+    return workspace / ".wholeflow" / "runs"
+
+
+def list_runs(workspace: str | Path) -> list[str]:
+    """Stored run ids, newest first."""
+    folder = runs_folder(Path(workspace))
+    if not folder.is_dir():
+        return []
+    runs = [p for p in folder.iterdir() if p.is_dir()]
+    return [p.name for p in sorted(runs, key=lambda p: p.stat().st_mtime, reverse=True)]
+
+
+def load_run(workspace: str | Path, run: str | None = None) -> tuple[str | None, Any]:
+    """The stored run ``run`` (default: the newest) as a results-like object, or (None, None)."""
+    ws = Path(workspace)
+    runs = list_runs(ws)
+    if run is None:
+        if not runs:
+            return None, None
+        run = runs[0]
+    folder = runs_folder(ws) / run
+    if not folder.is_dir():
+        known = ", ".join(runs[:10]) or "none yet (run 'wholeflow run' or 'wholeflow compare')"
+        raise WholeflowError(f"no stored run '{run}' in {runs_folder(ws)}; runs: {known}")
+    if (folder / "baseline").is_dir():
+        base = folder / "baseline"
+    else:
+        base = folder
+    tables = {name: _read_table(base, name) for name in RUN_TABLES}
+    tables = {k: _baseline_rows(v) for k, v in tables.items() if v is not None}
+    results = SimpleNamespace(**{k: tables.get(k) for k in RUN_TABLES})
+    results.comparison = _read_table(folder, "comparison")
+    results.sensitivity = _read_table(folder, "sensitivity")
+    return run, results
+
+
+def _read_table(folder: Path, name: str) -> pd.DataFrame | None:
+    for suffix, reader in ((".parquet", pd.read_parquet), (".csv", pd.read_csv)):
+        path = folder / f"{name}{suffix}"
+        if path.is_file():
+            try:
+                return reader(path)
+            except Exception as err:  # a damaged file: say which one
+                raise WholeflowError(f"cannot read {path}: {err}") from None
+    return None
+
+
+def _baseline_rows(df: pd.DataFrame) -> pd.DataFrame:
+    """An experiment's tables may hold every scenario: keep the baseline's rows."""
+    if "scenario" not in df:
+        return df
+    names = df["scenario"].fillna("").astype(str).str.lower()
+    return df[names.isin(BASELINE_NAMES)].drop(columns=["scenario"])
+
+
+def load_diagnostics(workspace: Path) -> dict[str, pd.DataFrame] | None:
+    """Diagnostics of the imported event log, if there is one and the data package is here."""
+    if not (workspace / ".wholeflow" / "store.duckdb").is_file():
+        return None
+    try:
+        diagnose = importlib.import_module("wholeflow.data").diagnose
+    except (ImportError, AttributeError):
+        return None
+    found = diagnose(workspace)
+    if isinstance(found, dict):
+        tables = found
+    else:
+        tables = {k: v for k, v in vars(found).items() if isinstance(v, pd.DataFrame)}
+    tables = {k: v for k, v in tables.items() if isinstance(v, pd.DataFrame) and len(v)}
+    return tables or None
+
+
+def load_measure_charts(workspace: Path) -> list[Any] | None:
+    """SPC results of the workspace's measures, if the measure package is here."""
+    from wholeflow.report.sections_results import MeasureChart
+
+    if not (workspace / "measures").is_dir():
+        return None
+    try:
+        measure = importlib.import_module("wholeflow.measure")
+        register = measure.load_measures(workspace)
+        charts = []
+        for m in register:
+            series = measure.measure_series(m, workspace)
+            result = measure.spc(
+                series, chart=getattr(m, "chart", "xmr"),
+                improvement_direction=getattr(m, "improvement_direction", "neutral"),
+                target=getattr(m, "target", None))
+            charts.append(MeasureChart(str(getattr(m, "name", "measure")), result,
+                                       str(getattr(m, "definition", "") or ""),
+                                       getattr(m, "pdsa", None)))
+    except (ImportError, AttributeError, TypeError):
+        return None  # the SPC package is missing or older than this report: skip quietly
+    return charts or None
+
+
+def report_workspace(
+    workspace: str | Path = ".",
+    run: str | None = None,
+    out: str | Path | None = None,
+    xlsx: str | Path | None = None,
+    suppress_small_numbers: bool | None = None,
+    threshold: int = DEFAULT_THRESHOLD,
+    results: Any = None,
+    comparison: pd.DataFrame | None = None,
+    sensitivity: pd.DataFrame | None = None,
+) -> ReportFiles:
+    """Write the workspace's report (and workbook, when ``xlsx`` is given).
+
+    ``results``/``comparison``/``sensitivity`` already in memory (as in ``wholeflow demo``) are
+    used as they are; otherwise the stored run ``run`` (default: the newest) is read. The report
+    goes to ``out`` (default ``<workspace>/report.html``).
+    """
+    from wholeflow.model import load_model
+    from wholeflow.report.build import suppression_threshold, write_report
+    from wholeflow.report.findings import load_findings
+    from wholeflow.report.workbook import write_workbook
+
+    ws = Path(workspace)
+    model = load_model(ws)
+    findings = load_findings(ws, model)
+    run_id = None
+    if results is None:
+        run_id, results = load_run(ws, run)
+        if results is not None:
+            comparison = comparison if comparison is not None else results.comparison
+            sensitivity = sensitivity if sensitivity is not None else results.sensitivity
+            if results.kpis is None:
+                results = None
+    diagnostics = load_diagnostics(ws)
+    measures = load_measure_charts(ws)
+    inputs: dict[str, Any] = {
+        "results": results, "comparison": comparison, "sensitivity": sensitivity,
+        "diagnostics": diagnostics, "measures": measures, "findings": findings,
+        "suppress_small_numbers": suppress_small_numbers, "threshold": threshold}
+    html = write_report(Path(out) if out else ws / "report.html", model, **inputs)
+    book = write_workbook(xlsx, model, **inputs) if xlsx else None
+    limit = suppression_threshold(suppress_small_numbers, threshold, bool(diagnostics))
+    return ReportFiles(html, book, run_id, limit is not None)

@@ -11,6 +11,11 @@ PINNED = {
     "WholeflowError",
     "__version__",
     "load_model",
+    "build_report",
+    "write_report",
+    "write_workbook",
+    "system_map",
+    "load_findings",
 }
 
 

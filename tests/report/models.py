@@ -46,7 +46,8 @@ run_days: 365
 calendars:
   weekdays: {days: [mon, tue, wed, thu, fri], bank_holidays: true}
 services:
-  acute: {name: Royal Bolton Hospital, capacity: 160, length_of_stay: {dist: lognormal, mean: 6, sd: 5},
+  acute: {name: Royal Bolton Hospital, capacity: 160,
+          length_of_stay: {dist: lognormal, mean: 6, sd: 5},
           funder: foundation_trust, record_system: trust_epr}
   darley_court:
     name: Darley Court
@@ -54,12 +55,13 @@ services:
     length_of_stay: {dist: lognormal, mean: 32, sd: 15}
     referral: {acceptance: 0.46, rejected_handling_hours: 1}
     funder: foundation_trust
-  laburnum_lodge: {name: Laburnum Lodge, capacity: 30, length_of_stay: {dist: lognormal, mean: 24, sd: 10},
+  laburnum_lodge: {name: Laburnum Lodge, capacity: 30,
+                   length_of_stay: {dist: lognormal, mean: 24, sd: 10},
                    referral: {acceptance: 0.7}, funder: council}
-  four_seasons: {name: 4 Seasons, capacity: 25, length_of_stay: {dist: lognormal, mean: 21, sd: 8},
-                 funder: council}
-  wilfred_geere: {name: Wilfred Geere, capacity: 20, length_of_stay: {dist: lognormal, mean: 35, sd: 15},
-                  funder: council}
+  four_seasons: {name: 4 Seasons, capacity: 25,
+                 length_of_stay: {dist: lognormal, mean: 21, sd: 8}, funder: council}
+  wilfred_geere: {name: Wilfred Geere, capacity: 20,
+                  length_of_stay: {dist: lognormal, mean: 35, sd: 15}, funder: council}
   imc_at_home:
     name: IMC@Home
     capacity: 60

@@ -21,7 +21,7 @@ from rich.console import Console
 from wholeflow.errors import WholeflowError
 
 #: Command-group modules (in help order). Add a module here to add its commands.
-COMMAND_MODULES = ["model"]
+COMMAND_MODULES = ["model", "report"]
 
 app = typer.Typer(
     name="wholeflow",

@@ -106,7 +106,7 @@ def delays_by_cause(kpis: pd.DataFrame) -> pd.DataFrame:
     """Delayed days per service and cause, mean over replications (from a long KPI table)."""
     rows = []
     means = kpis.groupby(["service", "metric"])["value"].mean()
-    for (service, metric), value in means.items():
+    for service, metric, value in means.reset_index().itertuples(index=False, name=None):
         metric = str(metric)
         if service == "system" or not metric.startswith("delayed_days_"):
             continue
@@ -135,7 +135,8 @@ def delayed_days_figure(by_cause: pd.DataFrame, names: dict[str, str] | None = N
         if part.sum() <= 0:
             continue
         fig.add_trace(go.Bar(
-            x=[names.get(s, s) for s in order], y=[float(part.get(s, 0.0)) for s in order],
+            x=[names.get(str(s), str(s)) for s in order],
+            y=[float(part.get(s, 0.0)) for s in order],
             name=CAUSE_WORDS.get(cause, cause), marker_color=CAUSE_COLOURS.get(cause),
             customdata=order, hovertemplate="%{x}: %{y:,.0f} delayed days<extra>%{fullData.name}"
             "</extra>"))
@@ -170,7 +171,8 @@ def waits_figure(waits: pd.DataFrame, names: dict[str, str] | None = None) -> go
     names = names or {}
     fig = go.Figure()
     worst = None
-    for i, (sid, part) in enumerate(waits.groupby("service", sort=False)):
+    for i, (key, part) in enumerate(waits.groupby("service", sort=False)):
+        sid = str(key)
         part = part.set_index("weekday").reindex(list(WEEKDAY_NAMES))
         p90 = part["p90_wait_days"] if "p90_wait_days" in part else part["median_wait_days"]
         fig.add_trace(go.Scatter(
@@ -181,7 +183,7 @@ def waits_figure(waits: pd.DataFrame, names: dict[str, str] | None = None) -> go
             "%{fullData.name}</extra>"))
         peak = part["median_wait_days"].max()
         if pd.notna(peak) and (worst is None or peak > worst[1]):
-            worst = (sid, float(peak), str(part["median_wait_days"].idxmax()))
+            worst = (str(sid), float(peak), str(part["median_wait_days"].idxmax()))
     alt = "Median wait from referral to start, by weekday the referral was sent."
     if worst is not None:
         alt += (f" The longest is {names.get(worst[0], worst[0])} for referrals sent on "

@@ -40,7 +40,8 @@ def forest_plot(comparison: pd.DataFrame, names: dict[str, str] | None = None,
     df = df.assign(size=df["change_pct"].abs()).sort_values(["clear", "size"],
                                                             ascending=[False, False])
     df = df.head(max_rows).iloc[::-1]
-    labels = [f"{r.scenario}: {names.get(r.service, r.service)}, {str(r.metric).replace('_', ' ')}"
+    labels = [f"{r.scenario}: {names.get(str(r.service), str(r.service))}, "
+              f"{str(r.metric).replace('_', ' ')}"
               for r in df.itertuples()]
     colours = [NHS_BLUE if c else NHS_MID_GREY for c in df["clear"]]
     fig = go.Figure(go.Scatter(

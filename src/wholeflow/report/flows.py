@@ -50,9 +50,8 @@ def journey_links(stays: pd.DataFrame, max_steps: int = MAX_STEPS) -> pd.DataFra
     links.append(pd.DataFrame({"source": last["node"], "target": last["destination"].astype(str)}))
     all_links = pd.concat(links, ignore_index=True)
     all_links = all_links[all_links["source"] != all_links["target"]]  # "more" to "more"
-    out = all_links.groupby(["source", "target"], sort=False).size().rename("people")
-    out = (out / reps).reset_index()
-    return out
+    people = all_links.groupby(["source", "target"], sort=False).size() / reps
+    return people.rename("people").reset_index()
 
 
 def _node_label(node: str, model: Model | None) -> str:

@@ -295,7 +295,7 @@ def _volumes_from_stays(
     index = _edge_index(graph)
     if "destination" in stays:
         moved = stays.dropna(subset=["destination"]).groupby(["service", "destination"]).size()
-        for (src, dst), n in moved.items():
+        for src, dst, n in moved.reset_index().itertuples(index=False, name=None):
             key = (str(src), str(dst))
             if key not in index and src in model.services:
                 index[key] = Edge(key[0], key[1], "reroute", 0.0, 0.0)
@@ -305,7 +305,8 @@ def _volumes_from_stays(
                 index[key].per_year = float(n) * scale
     if referrals is not None and len(referrals) and "accepted" in referrals:
         rej = referrals[referrals["accepted"].astype("boolean").eq(False).fillna(False)]
-        for (src, dst), n in rej.groupby(["from_service", "to_service"]).size().items():
+        rejected = rej.groupby(["from_service", "to_service"]).size().reset_index()
+        for src, dst, n in rejected.itertuples(index=False, name=None):
             edge = index.get((str(src), str(dst)))
             if edge is not None:
                 edge.rejected_per_year = float(n) * scale

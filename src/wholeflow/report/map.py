@@ -164,8 +164,8 @@ def kpi_means(kpis: pd.DataFrame | None) -> dict[tuple[str, str], float]:
     """Mean over replications of each (service, metric) in a long KPI table."""
     if kpis is None or not len(kpis):
         return {}
-    grouped = kpis.groupby(["service", "metric"])["value"].mean()
-    return {(str(s), str(m)): float(v) for (s, m), v in grouped.items()}
+    grouped = kpis.groupby(["service", "metric"])["value"].mean().reset_index()
+    return {(str(s), str(m)): float(v) for s, m, v in grouped.itertuples(index=False, name=None)}
 
 
 def _edge_widths(edges: list[Edge]) -> list[float]:

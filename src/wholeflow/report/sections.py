@@ -216,7 +216,8 @@ def findings_section(findings: Sequence[Finding]) -> Section | None:
         if items:
             groups.append(FindingGroup(ARROWS[arrow], items))
     kinds = pd.Series([f.kind_label for f in findings]).value_counts()
-    summary = ", ".join(f"{n} {k.lower()}{'s' if n != 1 else ''}" for k, n in kinds.items())
+    summary = ", ".join(f"{n} {str(k).lower()}{'s' if n != 1 else ''}"
+                        for k, n in kinds.items())
     return Section("findings", "Findings", [
         Text([f"{len(findings)} findings from lived experience, staff and data: {summary}. "
               "They are grouped by the four arrows of the whole-system flow diagnostic; "

@@ -220,13 +220,14 @@ def scenarios_section(comparison: pd.DataFrame | None, sensitivity: pd.DataFrame
     names = service_names(model)
     blocks: list[Any] = []
     if comparison is not None and len(comparison):
-        for scenario, part in comparison.groupby("scenario", sort=False):
+        for key, part in comparison.groupby("scenario", sort=False):
+            scenario = str(key)
             desc = model.scenarios[scenario].description if scenario in model.scenarios else ""
             clear = part[(part["ci_low"] > 0) | (part["ci_high"] < 0)]
             base = clear["baseline_mean"].abs().replace(0, np.nan)
             clear = clear.assign(size=(clear["difference"] / base).abs()).sort_values(
                 "size", ascending=False)
-            items = [f"{names.get(r.service, r.service)}: {r.verdict}"
+            items = [f"{names.get(str(r.service), str(r.service))}: {r.verdict}"
                      for r in clear.head(8).itertuples()]
             if not items:
                 items = ["No clear difference from the baseline on any KPI."]

@@ -60,10 +60,7 @@ def load_run(workspace: str | Path, run: str | None = None) -> tuple[str | None,
     if not folder.is_dir():
         known = ", ".join(runs[:10]) or "none yet (run 'wholeflow run' or 'wholeflow compare')"
         raise WholeflowError(f"no stored run '{run}' in {runs_folder(ws)}; runs: {known}")
-    if (folder / "baseline").is_dir():
-        base = folder / "baseline"
-    else:
-        base = folder
+    base = folder / "baseline" if (folder / "baseline").is_dir() else folder
     tables = {name: _read_table(base, name) for name in RUN_TABLES}
     tables = {k: _baseline_rows(v) for k, v in tables.items() if v is not None}
     results = SimpleNamespace(**{k: tables.get(k) for k in RUN_TABLES})

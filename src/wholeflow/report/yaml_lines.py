@@ -45,12 +45,12 @@ def _to_python(
             key = _scalar(key_node)
             if key in out:
                 problems.append(Problem(
-                    dotted(path + (str(key),)), f"'{key}' is given twice", file,
+                    dotted((*path, str(key))), f"'{key}' is given twice", file,
                     key_node.start_mark.line + 1, "keep one of them"))
-            out[key] = _to_python(value_node, path + (str(key),), lines, problems, file)
+            out[key] = _to_python(value_node, (*path, str(key)), lines, problems, file)
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_to_python(item, path + (i,), lines, problems, file)
+        return [_to_python(item, (*path, i), lines, problems, file)
                 for i, item in enumerate(node.value)]
     return _scalar(node)
 

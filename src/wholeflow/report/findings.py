@@ -21,11 +21,12 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+from dataclasses import replace
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from wholeflow.errors import ModelError, Problem
 from wholeflow.report.yaml_lines import Path as YamlPath
@@ -77,6 +78,8 @@ class Finding(BaseModel):
     routes: list[str] = Field(default_factory=list, description="routes it is about: 'a > b'")
     date: dt.date | None = Field(None, description="when it was heard or seen")
     who: str = Field("", description="who raised it (a role, never a patient's name)")
+
+    _where: tuple[str | None, int | None] = PrivateAttr(default=(None, None))
 
     @field_validator("arrow", "kind", "source", mode="before")
     @classmethod
@@ -139,6 +142,7 @@ def parse_findings(text: str, file: str = "<findings>", model: Model | None = No
 def _parse(text: str, file: str, model: Model | None, stem: str
            ) -> tuple[list[Finding], list[Problem]]:
     data, lines, problems = load_with_lines(text, file)
+    problems = [replace(p, path=_show_text(p.path)) if p.path else p for p in problems]
     if problems and data is None:
         return [], problems
     prefix: YamlPath = ()
@@ -156,6 +160,7 @@ def _parse(text: str, file: str, model: Model | None, stem: str
         finding, bad = _one(entry, here, lines, file, model)
         problems += bad
         if finding is not None:
+            finding._where = (file, line_of(lines, here))
             if not finding.id:
                 finding.id = f"{stem}-{i + 1}"
             findings.append(finding)
@@ -227,7 +232,10 @@ def _references(finding: Finding, here: YamlPath, lines: dict[YamlPath, int], fi
 
 def _show(path: YamlPath) -> str:
     """Path as written in messages, always starting at ``findings``."""
-    text = dotted(path)
+    return _show_text(dotted(path))
+
+
+def _show_text(text: str) -> str:
     return text if text.startswith("findings") else "findings" + text
 
 
@@ -241,8 +249,8 @@ def _duplicate_ids(findings: list[Finding]) -> list[Problem]:
     problems = []
     for f in findings:
         if f.id in seen:
-            problems.append(Problem(f"id {f.id}", "is used by two findings", None, None,
-                                    "give each finding its own id"))
+            problems.append(Problem("id", f"'{f.id}' is used by two findings", f._where[0],
+                                    f._where[1], "give each finding its own id"))
         seen.add(f.id)
     return problems
 

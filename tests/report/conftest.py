@@ -9,10 +9,10 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # the report_* helper modules beside this file
 
-from report_fakes import fake_comparison, fake_results, fake_sensitivity  # noqa: E402
-from report_models import BOLTON_LIKE, SMALL  # noqa: E402
+from report_fakes import fake_comparison, fake_results, fake_sensitivity
+from report_models import BOLTON_LIKE, SMALL
 
-from wholeflow.model import parse_model  # noqa: E402
+from wholeflow.model import parse_model
 
 
 @pytest.fixture(scope="session")

@@ -154,7 +154,7 @@ def waits_by_weekday(stays: pd.DataFrame) -> pd.DataFrame:
     df = stays.dropna(subset=["referred", "wait_days"])
     if "stint" in df:
         df = df[df["stint"] > 1]  # new arrivals have no referral wait
-    weekday = pd.to_datetime(df["referred"]).dt.dayofweek
+    weekday = pd.to_datetime(df["referred"]).dt.day_of_week
     g = df.groupby([df["service"], weekday.rename("weekday")])["wait_days"]
     out = pd.DataFrame({"referrals": g.size(), "median_wait_days": g.median(),
                         "p90_wait_days": g.quantile(0.9)}).reset_index()

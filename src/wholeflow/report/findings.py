@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-from dataclasses import replace
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 

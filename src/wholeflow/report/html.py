@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -45,11 +46,19 @@ def _environment() -> jinja2.Environment:
     return env
 
 
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
 def plotly_js() -> Markup:
-    """The plotly.js bundle, to embed once."""
+    """The plotly.js bundle, to embed once.
+
+    The bundle holds a few raw control characters inside string literals (PNG and PSD magic
+    numbers); HTML does not allow them in a page, so they are written as JavaScript escapes,
+    which mean the same characters.
+    """
     from plotly.offline import get_plotlyjs
 
-    return Markup(get_plotlyjs())
+    return Markup(_CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", get_plotlyjs()))
 
 
 def figure_html(fig: Any, div_id: str) -> Markup:
@@ -68,7 +77,7 @@ def figure_html(fig: Any, div_id: str) -> Markup:
 def _has_legend(fig: go.Figure) -> bool:
     if fig.layout.showlegend is False:
         return False
-    return sum(1 for t in fig.data if t.showlegend is not False and t.name) > 1
+    return sum(1 for t in fig.data if getattr(t, "showlegend", False) is not False and t.name) > 1
 
 
 def render(

@@ -26,6 +26,7 @@ from wholeflow.report.document import (
 from wholeflow.report.findings import ARROWS, Finding, findings_table
 from wholeflow.report.graph import calendar_words, display_name, fixed_capacity, system_graph
 from wholeflow.report.map import system_map
+from wholeflow.report.suppress import is_small, label
 
 if TYPE_CHECKING:
     from wholeflow.model.schema import Model
@@ -77,9 +78,9 @@ def _headline_cards(model: Model, results: Any) -> list[Card]:
         ("information_breaks_per_journey", "Handovers across record systems", 1.0, "{:,.1f}",
          "per journey"),
     ]
-    for metric, label, scale, fmt, note in spec:
+    for metric, title, scale, fmt, note in spec:
         if metric in means and np.isfinite(means[metric]):
-            cards.append(Card(label, fmt.format(means[metric] * scale), note))
+            cards.append(Card(title, fmt.format(means[metric] * scale), note))
     return cards
 
 
@@ -194,8 +195,8 @@ def map_section(
     names.update({n.id: n.label for n in graph.nodes})
     edges = pd.DataFrame([{
         "from": names.get(e.source, e.source), "to": names.get(e.target, e.target),
-        "people_a_year": e.per_year if not e.count or threshold is None or e.count >= threshold
-        else np.nan,
+        "people_a_year": (label(threshold) if threshold is not None and is_small(e.count, threshold)
+                          else e.per_year),
         "route_share": e.probability if e.kind == "route" else np.nan,
         "rejected_referrals_a_year": e.rejected_per_year,
     } for e in graph.edges])

@@ -151,7 +151,9 @@ def _delays(results: Any) -> pd.DataFrame | None:
 def diagnostics_section(diagnostics: Mapping[str, Any], model: Model | None,
                         threshold: int | None) -> Section | None:
     """Every diagnostic table present, with a chart for the ones we know how to draw."""
-    tables = {k: v for k, v in diagnostics.items() if isinstance(v, pd.DataFrame)}
+    # Row-level tables (one row per person or stay) are inputs, never printed.
+    tables = {k: v for k, v in diagnostics.items()
+              if isinstance(v, pd.DataFrame) and "person" not in v.columns}
     if not tables:
         return None
     names = service_names(model) if model is not None else {}

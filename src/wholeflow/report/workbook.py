@@ -61,7 +61,7 @@ def workbook_tables(
     if sensitivity is not None and len(sensitivity):
         tables["Sensitivity"] = sensitivity
     for name, df in (diagnostics or {}).items():
-        if isinstance(df, pd.DataFrame):
+        if isinstance(df, pd.DataFrame) and "person" not in df.columns:  # no row-level data
             tables[f"Data {humanise(name)}"] = df
     for name, result in _measure_items(measures):
         points = getattr(result, "points", None)

@@ -101,6 +101,8 @@ def open_page(chromium: str, page: Path, profile: Path, shots: dict[str, Path],
                deviceScaleFactor=1, mobile=False)
         s.call("Page.navigate", url=page.resolve().as_uri())
         s.wait_for("Page.loadEventFired")
+        s.call("Runtime.evaluate", awaitPromise=True, expression=(  # let the charts paint
+            "new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(1))))"))
         result = s.call("Runtime.evaluate", returnByValue=True, expression=(
             "[document.querySelectorAll('.js-plotly-plot .main-svg').length > 0 ? "
             "document.querySelectorAll('.js-plotly-plot').length : 0, "

@@ -1,0 +1,52 @@
+"""``wholeflow report``: a workspace in, a report (and workbook) out; errors as messages."""
+
+import pytest
+
+from wholeflow.cli.main import run
+
+
+@pytest.fixture
+def workspace(tmp_path, small_results):
+    from report_models import SMALL
+
+    (tmp_path / "wholeflow.yaml").write_text(SMALL.replace("run_days: 365", "run_days: 120"))
+    run_dir = tmp_path / ".wholeflow" / "runs" / "20250401-abc"
+    run_dir.mkdir(parents=True)
+    for name in ("kpis", "stays", "daily", "journeys", "delays", "referrals"):
+        getattr(small_results, name).to_parquet(run_dir / f"{name}.parquet")
+    return tmp_path
+
+
+def test_report_from_a_stored_run(workspace, capsys):
+    out = workspace / "shared" / "report.html"
+    run(["report", str(workspace), "--out", str(out), "--xlsx", str(workspace / "t.xlsx")])
+    html = out.read_text(encoding="utf-8")
+    assert "Where people go" in html and "All KPIs" in html
+    assert (workspace / "t.xlsx").is_file()
+    said = " ".join(capsys.readouterr().out.split())
+    assert "results of run 20250401-abc" in said
+
+
+def test_unknown_run_is_a_plain_error(workspace, capsys):
+    with pytest.raises(SystemExit) as done:
+        run(["report", str(workspace), "--run", "nope"])
+    assert done.value.code == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "no stored run 'nope'" in err and "20250401-abc" in err and "Traceback" not in err
+
+
+def test_bad_findings_stop_the_report_with_their_location(workspace, capsys):
+    (workspace / "findings").mkdir()
+    (workspace / "findings" / "day1.yaml").write_text(
+        "- arrow: people\n  kind: grumble\n  source: staff\n  text: x\n")
+    with pytest.raises(SystemExit) as done:
+        run(["report", str(workspace)])
+    assert done.value.code == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "day1.yaml:2 findings[0].kind" in err
+
+
+def test_suppression_flag_and_threshold(workspace, capsys):
+    run(["report", str(workspace), "--suppress-small-numbers", "--threshold", "5"])
+    assert "counts below 5 shown as <5" in " ".join(capsys.readouterr().out.split())
+    assert "&lt;5" in (workspace / "report.html").read_text(encoding="utf-8")

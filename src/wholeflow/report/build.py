@@ -62,7 +62,7 @@ def report_sections(
         more.diagnostics_section(diagnostics, model, threshold) if diagnostics else None,
         more.scenarios_section(comparison, sensitivity, model),
         more.measures_section(measures, threshold),
-        base.findings_section(findings or []),
+        base.findings_section(findings or [], model),
         base.model_section(model),
         base.kpi_section(results, model),
     ]

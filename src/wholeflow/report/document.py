@@ -68,6 +68,14 @@ class FindingGroup:
 
     arrow: str
     findings: list[Any]
+    names: dict[str, str] = field(default_factory=dict)
+
+    def places(self, finding: Any) -> list[str]:
+        """Display names of the services and routes a finding is about."""
+        out = [self.names.get(s, s) for s in finding.services]
+        out += [f"{self.names.get(a, a)} → {self.names.get(b, b)}"
+                for a, b in finding.route_pairs()]
+        return out
 
 
 @dataclass

@@ -255,13 +255,16 @@ def _duplicate_ids(findings: list[Finding]) -> list[Problem]:
     return problems
 
 
-def findings_table(findings: list[Finding]) -> Any:
+def findings_table(findings: list[Finding], names: dict[str, str] | None = None) -> Any:
     """The register as a DataFrame (for the report's section and the workbook)."""
     import pandas as pd
 
+    names = names or {}
     return pd.DataFrame(
         [{"id": f.id, "arrow": f.arrow_label, "kind": f.kind_label, "source": f.source_label,
-          "text": f.text, "services": ", ".join(f.services), "routes": ", ".join(f.routes),
+          "text": f.text, "services": ", ".join(names.get(s, s) for s in f.services),
+          "routes": ", ".join(f"{names.get(a, a)} → {names.get(b, b)}"
+                              for a, b in f.route_pairs()),
           "date": f.date} for f in findings],
         columns=["id", "arrow", "kind", "source", "text", "services", "routes", "date"],
     )

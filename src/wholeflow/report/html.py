@@ -105,7 +105,8 @@ def render(
                 item["title"] = str(block.figure.layout.title.text or "")
                 item["table"] = html_table(block.table, block.table_caption, threshold)
             elif kind == "Table":
-                item["table"] = html_table(block.frame, block.caption, threshold)
+                caption = "" if block.caption == block.heading else block.caption
+                item["table"] = html_table(block.frame, caption, threshold)
             blocks.append(item)
         rendered.append({"section": section, "blocks": blocks})
     template = _environment().get_template("report.html.j2")

@@ -207,7 +207,7 @@ def map_section(
         Figure(fig, edges, "Routes on the map, with people a year", note=intro)])
 
 
-def findings_section(findings: Sequence[Finding]) -> Section | None:
+def findings_section(findings: Sequence[Finding], model: Model) -> Section | None:
     """The findings register grouped by the four arrows."""
     if not findings:
         return None
@@ -215,7 +215,7 @@ def findings_section(findings: Sequence[Finding]) -> Section | None:
     for arrow in ARROWS:
         items = [f for f in findings if f.arrow == arrow]
         if items:
-            groups.append(FindingGroup(ARROWS[arrow], items))
+            groups.append(FindingGroup(ARROWS[arrow], items, service_names(model)))
     kinds = pd.Series([f.kind_label for f in findings]).value_counts()
     summary = ", ".join(f"{n} {str(k).lower()}{'s' if n != 1 else ''}"
                         for k, n in kinds.items())
@@ -224,7 +224,8 @@ def findings_section(findings: Sequence[Finding]) -> Section | None:
               "They are grouped by the four arrows of the whole-system flow diagnostic; "
               "numbered squares on the map show which services and routes they are about."]),
         *groups,
-        Table(findings_table(list(findings)), "All findings", "The register as a table"),
+        Table(findings_table(list(findings), service_names(model)), "All findings",
+              "The register as a table"),
     ])
 
 

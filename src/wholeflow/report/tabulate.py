@@ -13,6 +13,7 @@ import math
 from html import escape
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from markupsafe import Markup
 
@@ -54,7 +55,7 @@ def format_cell(value: Any, column: str = "", is_count: bool = False) -> str:
         return str(value)
     if math.isnan(v):
         return "–"
-    if is_count:
+    if is_count or isinstance(value, int | np.integer) or v == 0:
         return f"{v:,.0f}"
     lower = column.lower()
     if any(w in lower for w in RATE_WORDS) and -1.5 <= v <= 1.5:

@@ -47,7 +47,12 @@ def workbook_tables(
 ) -> dict[str, pd.DataFrame]:
     """The tables the workbook holds, by sheet name, in sheet order."""
     from wholeflow.report.findings import findings_table
-    from wholeflow.report.sections import kpi_summary, routes_table, services_table
+    from wholeflow.report.sections import (
+        kpi_summary,
+        routes_table,
+        service_names,
+        services_table,
+    )
 
     tables: dict[str, pd.DataFrame] = {}
     summary = kpi_summary(results)
@@ -68,7 +73,8 @@ def workbook_tables(
         if isinstance(points, pd.DataFrame):
             tables[f"SPC {name}"] = points
     if findings:
-        tables["Findings"] = findings_table(list(findings))
+        names = service_names(model) if model is not None else None
+        tables["Findings"] = findings_table(list(findings), names)
     if model is not None:
         tables["Services"] = services_table(model)
         tables["Routes"] = routes_table(model)

@@ -50,3 +50,24 @@ def test_suppression_flag_and_threshold(workspace, capsys):
     run(["report", str(workspace), "--suppress-small-numbers", "--threshold", "5"])
     assert "counts below 5 shown as <5" in " ".join(capsys.readouterr().out.split())
     assert "&lt;5" in (workspace / "report.html").read_text(encoding="utf-8")
+
+
+def test_workspace_with_imported_data_suppresses_by_default(tmp_path, capsys):
+    import duckdb
+    import pandas as pd
+    from report_models import SMALL
+
+    (tmp_path / "wholeflow.yaml").write_text(SMALL)
+    (tmp_path / ".wholeflow").mkdir()
+    stays = pd.DataFrame({  # noqa: F841 - read by DuckDB below
+        "person": [f"h{i}" for i in range(20)], "stint": 1, "service": "acute",
+        "destination": ["home"] * 17 + ["rehab"] * 3,
+        "started": pd.Timestamp("2024-04-01"), "length_of_stay": 3.0})
+    con = duckdb.connect(str(tmp_path / ".wholeflow" / "store.duckdb"))
+    con.execute("create table stays as select * from stays")
+    con.close()
+    run(["report", str(tmp_path)])
+    assert "small numbers suppressed" in capsys.readouterr().out
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "The imported data holds 20 stays of 20 people" in html
+    assert "&lt;8" in html

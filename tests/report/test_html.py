@@ -195,3 +195,20 @@ def test_measures_appear_only_when_the_spc_module_offers_figures(small_model, mo
     html = build_report(small_model, measures={"Darley Court LOS": result})
     assert "Measures of improvement (SPC)" in html
     assert "a run of 7 points below the mean" in html
+
+
+def test_imported_tables_draw_the_flows_with_suppression_on(small_model):
+    from types import SimpleNamespace
+
+    stays = pd.DataFrame({
+        "person": [f"x{i}" for i in range(40)] + [f"x{i}" for i in range(10)],
+        "stint": [1] * 40 + [2] * 10,
+        "service": ["acute"] * 40 + ["rehab"] * 10,
+        "destination": ["home"] * 30 + ["rehab"] * 10 + ["home"] * 7 + ["care_home"] * 3,
+        "started": pd.Timestamp("2024-04-01"), "length_of_stay": 4.0})
+    html = build_report(small_model, observed=SimpleNamespace(stays=stays, journeys=None))
+    assert "Where people go" in html and "shown as &lt;8" in html
+    assert "The imported data holds 50 stays of 40 people" in html
+    sankey = next(t for t in chart_data(html) if t["type"] == "sankey")
+    assert not small_counts(sankey["link"]["value"])  # rehab > home (7), > care home (3)
+    assert sum(sankey["link"]["value"]) == 40 + 30 + 10

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -50,15 +51,22 @@ def report_sections(
     measures: Any = None,
     findings: Sequence[Finding] | None = None,
     threshold: int | None = None,
+    observed: Any = None,
 ) -> list[Section]:
-    """The report's sections in reading order, leaving out those with nothing to show."""
+    """The report's sections in reading order, leaving out those with nothing to show.
+
+    ``observed`` holds imported row-level tables (``.stays``, ``.journeys``, ``.daily``,
+    ``.delays``, ``.referrals``); without simulation results the map, flows and queues are
+    drawn from them.
+    """
     reps = _replications(results)
-    observed = _observed_stays(diagnostics) if results is None else None
+    flows_from = results if results is not None else observed
+    stays = getattr(observed, "stays", None) if results is None else None
     candidates: list[Section | None] = [
-        base.summary_section(model, results, comparison, reps),
-        base.map_section(model, results, findings, observed, threshold),
-        more.flows_section(results, model, threshold) if results is not None else None,
-        more.queues_section(results, model, threshold) if results is not None else None,
+        base.summary_section(model, results, comparison, reps, observed, threshold),
+        base.map_section(model, results, findings, stays, threshold),
+        more.flows_section(flows_from, model, threshold) if flows_from is not None else None,
+        more.queues_section(flows_from, model, threshold) if flows_from is not None else None,
         more.diagnostics_section(diagnostics, model, threshold) if diagnostics else None,
         more.scenarios_section(comparison, sensitivity, model),
         more.measures_section(measures, threshold),
@@ -80,6 +88,7 @@ def build_report(
     suppress_small_numbers: bool | None = None,
     threshold: int = DEFAULT_THRESHOLD,
     title: str | None = None,
+    observed: Any = None,
 ) -> str:
     """The report as one self-contained HTML document (text).
 
@@ -88,16 +97,20 @@ def build_report(
     the experiments (``wholeflow.compare`` / ``wholeflow.sensitivity``); ``diagnostics`` is a
     mapping of table name to DataFrame from ``wholeflow.diagnose``; ``measures`` maps a measure
     name to its SPC result (or is a list of :class:`~wholeflow.report.sections_results.
-    MeasureChart`); ``findings`` come from :func:`~wholeflow.report.findings.load_findings`.
-    Small-number suppression is on when asked, or by default when diagnostics (imported data)
-    are included.
+    MeasureChart`); ``findings`` come from :func:`~wholeflow.report.findings.load_findings`;
+    ``observed`` holds the imported tables of the event store (same columns as results).
+    Small-number suppression is on when asked, or by default when the report includes
+    imported data (``diagnostics`` or ``observed``).
     """
     from wholeflow import __version__
     from wholeflow.report.html import render
 
-    limit = suppression_threshold(suppress_small_numbers, threshold, bool(diagnostics))
+    if observed is None:
+        observed = _observed_from(diagnostics)
+    imported = bool(diagnostics) or observed is not None
+    limit = suppression_threshold(suppress_small_numbers, threshold, imported)
     parts = report_sections(model, results, comparison, sensitivity, diagnostics, measures,
-                            findings, limit)
+                            findings, limit, observed)
     subtitle = model.description.strip().splitlines()[0] if model.description.strip() else ""
     return render(parts, title or model.name, subtitle, limit, __version__)
 
@@ -117,11 +130,16 @@ def _replications(results: Any) -> int | None:
     return None
 
 
-def _observed_stays(diagnostics: Mapping[str, Any] | None) -> pd.DataFrame | None:
-    """Imported stays, when the diagnostics carry them, so the map shows observed volumes."""
+ROW_TABLES = ("stays", "journeys", "daily", "delays", "referrals")
+
+
+def _observed_from(diagnostics: Mapping[str, Any] | None) -> Any:
+    """Row-level imported tables carried in ``diagnostics`` (``stays``, ...), if any."""
     if not diagnostics:
         return None
-    stays = diagnostics.get("stays")
-    if isinstance(stays, pd.DataFrame) and {"service", "destination"} <= set(stays.columns):
-        return stays
-    return None
+    found = {k: diagnostics.get(k) for k in ROW_TABLES}
+    found = {k: v for k, v in found.items()
+             if isinstance(v, pd.DataFrame) and "person" in v.columns and len(v)}
+    if not found:
+        return None
+    return SimpleNamespace(**{k: found.get(k) for k in ROW_TABLES})

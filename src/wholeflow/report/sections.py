@@ -38,7 +38,8 @@ def service_names(model: Model) -> dict[str, str]:
 
 
 def summary_section(
-    model: Model, results: Any, comparison: pd.DataFrame | None, replications: int | None
+    model: Model, results: Any, comparison: pd.DataFrame | None, replications: int | None,
+    observed: Any = None, threshold: int | None = None,
 ) -> Section:
     """Headline numbers and what the report is about."""
     text = [model.description] if model.description else []
@@ -49,6 +50,9 @@ def summary_section(
                   f"{model.run_days:g} days from {model.start_date:%-d %B %Y}, after a warm-up "
                   f"of {model.warm_up_days:g} days.")
     text.append(facts)
+    stays = getattr(observed, "stays", None)
+    if results is None and isinstance(stays, pd.DataFrame) and len(stays):
+        text.append(_data_words(stays, threshold))
     cards = _headline_cards(model, results)
     blocks: list[Any] = [Text(text)]
     if cards:
@@ -58,6 +62,19 @@ def summary_section(
         if clear:
             blocks.append(Bullets(clear, "What the scenarios change most"))
     return Section("summary", "Summary", blocks)
+
+
+def _data_words(stays: pd.DataFrame, threshold: int | None) -> str:
+    """'The imported data holds 1,234 stays of 567 people, from 1 Apr 2024 to 31 Mar 2025.'"""
+    def count(n: int) -> str:
+        return label(threshold) if threshold is not None and is_small(n, threshold) else f"{n:,}"
+
+    people = stays["person"].nunique() if "person" in stays else len(stays)
+    text = f"The imported data holds {count(len(stays))} stays of {count(people)} people"
+    if "started" in stays and stays["started"].notna().any():
+        first, last = pd.to_datetime(stays["started"]).min(), pd.to_datetime(stays["started"]).max()
+        text += f", starting from {first:%-d %b %Y} to {last:%-d %b %Y}"
+    return text + ". Maps and charts below are drawn from it."
 
 
 def _headline_cards(model: Model, results: Any) -> list[Card]:

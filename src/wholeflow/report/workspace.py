@@ -105,6 +105,31 @@ def load_diagnostics(workspace: Path) -> dict[str, pd.DataFrame] | None:
     return tables or None
 
 
+def load_observed(workspace: Path) -> Any:
+    """The imported tables of the workspace's event store, or None when nothing is imported."""
+    store = workspace / ".wholeflow" / "store.duckdb"
+    if not store.is_file():
+        return None
+    import duckdb
+
+    try:
+        con = duckdb.connect(str(store), read_only=True)
+    except duckdb.Error as err:
+        raise WholeflowError(f"cannot open the event store {store}: {err}") from None
+    try:
+        present = {r[0] for r in con.execute("select table_name from information_schema.tables"
+                                             ).fetchall()}
+        tables = {name: con.execute(f"select * from {name}").df()
+                  for name in ("stays", "journeys", "daily", "delays", "referrals")
+                  if name in present}
+    finally:
+        con.close()
+    if not any(len(t) for t in tables.values()):
+        return None
+    return SimpleNamespace(**{k: tables.get(k) for k in ("stays", "journeys", "daily", "delays",
+                                                         "referrals")})
+
+
 def load_measure_charts(workspace: Path) -> list[Any] | None:
     """SPC results of the workspace's measures, if the measure package is here."""
     from wholeflow.report.sections_results import MeasureChart
@@ -162,13 +187,16 @@ def report_workspace(
             sensitivity = sensitivity if sensitivity is not None else results.sensitivity
             if results.kpis is None:
                 results = None
-    diagnostics = load_diagnostics(ws)
+    observed = load_observed(ws)
+    diagnostics = load_diagnostics(ws) if observed is not None else None
     measures = load_measure_charts(ws)
+    imported = bool(diagnostics) or observed is not None
+    limit = suppression_threshold(suppress_small_numbers, threshold, imported)
     inputs: dict[str, Any] = {
         "results": results, "comparison": comparison, "sensitivity": sensitivity,
         "diagnostics": diagnostics, "measures": measures, "findings": findings,
-        "suppress_small_numbers": suppress_small_numbers, "threshold": threshold}
-    html = write_report(Path(out) if out else ws / "report.html", model, **inputs)
+        "suppress_small_numbers": limit is not None, "threshold": threshold}
+    html = write_report(Path(out) if out else ws / "report.html", model, observed=observed,
+                        **inputs)
     book = write_workbook(xlsx, model, **inputs) if xlsx else None
-    limit = suppression_threshold(suppress_small_numbers, threshold, bool(diagnostics))
     return ReportFiles(html, book, run_id, limit is not None)

@@ -128,7 +128,7 @@ def _screenshot(s: _Session, selector: str, path: Path) -> None:
             "return [r.x + window.scrollX, r.y + window.scrollY, r.width, r.height]; })()"))
         x, y, w, h = box["result"]["value"]
         params["clip"] = {"x": x, "y": y, "width": w, "height": h, "scale": 1}
-        params["captureBeyondViewport"] = True
+        params["captureBeyondViewport"] = False
     data = s.call("Page.captureScreenshot", **params)["data"]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(base64.b64decode(data))

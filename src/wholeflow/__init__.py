@@ -14,12 +14,21 @@ __version__ = "0.1.0"
 # public name -> module that defines it
 _EXPORTS: dict[str, str] = {
     "load_model": "wholeflow.model.loader",
+    "simulate": "wholeflow.engine.simulate",
+    "Results": "wholeflow.engine.results",
     "Model": "wholeflow.model.schema",
     "WholeflowError": "wholeflow.errors",
     "ModelError": "wholeflow.errors",
     "DataError": "wholeflow.errors",
     "SimulationError": "wholeflow.errors",
     "DeadlockError": "wholeflow.errors",
+    "spc": "wholeflow.measure.spc",
+    "SpcResult": "wholeflow.measure.result",
+    "MeasureError": "wholeflow.measure.errors",
+    "spc_figure": "wholeflow.measure.figure",
+    "load_measures": "wholeflow.measure.register",
+    "measure_series": "wholeflow.measure.sources",
+    "measure_spc": "wholeflow.measure.sources",
     "build_report": "wholeflow.report.build",
     "write_report": "wholeflow.report.build",
     "write_workbook": "wholeflow.report.workbook",
@@ -30,6 +39,8 @@ _EXPORTS: dict[str, str] = {
 __all__ = ["__version__", *sorted(_EXPORTS)]
 
 if TYPE_CHECKING:  # pragma: no cover
+    from wholeflow.engine.results import Results
+    from wholeflow.engine.simulate import simulate
     from wholeflow.errors import (
         DataError,
         DeadlockError,
@@ -37,6 +48,12 @@ if TYPE_CHECKING:  # pragma: no cover
         SimulationError,
         WholeflowError,
     )
+    from wholeflow.measure.errors import MeasureError
+    from wholeflow.measure.figure import spc_figure
+    from wholeflow.measure.register import load_measures
+    from wholeflow.measure.result import SpcResult
+    from wholeflow.measure.sources import measure_series, measure_spc
+    from wholeflow.measure.spc import spc
     from wholeflow.model.loader import load_model
     from wholeflow.model.schema import Model
     from wholeflow.report.build import build_report, write_report

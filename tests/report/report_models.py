@@ -82,7 +82,7 @@ arrivals:
 routes:
   acute:
     - {to: home, probability: 0.55}
-    - {to: darley_court, probability: 0.12, on_reject: laburnum_lodge}
+    - {to: darley_court, probability: 0.12, on_reject: four_seasons}
     - {to: laburnum_lodge, probability: 0.06, on_reject: home}
     - {to: four_seasons, probability: 0.05}
     - {to: wilfred_geere, probability: 0.03}

@@ -5,6 +5,13 @@ import pytest
 from wholeflow.cli.main import run
 
 
+def ok(args):
+    """Run the CLI and check it exits with code 0."""
+    with pytest.raises(SystemExit) as done:
+        run(args)
+    assert done.value.code in (0, None)
+
+
 @pytest.fixture
 def workspace(tmp_path, small_results):
     from report_models import SMALL
@@ -19,7 +26,7 @@ def workspace(tmp_path, small_results):
 
 def test_report_from_a_stored_run(workspace, capsys):
     out = workspace / "shared" / "report.html"
-    run(["report", str(workspace), "--out", str(out), "--xlsx", str(workspace / "t.xlsx")])
+    ok(["report", str(workspace), "--out", str(out), "--xlsx", str(workspace / "t.xlsx")])
     html = out.read_text(encoding="utf-8")
     assert "Where people go" in html and "All KPIs" in html
     assert (workspace / "t.xlsx").is_file()
@@ -47,7 +54,7 @@ def test_bad_findings_stop_the_report_with_their_location(workspace, capsys):
 
 
 def test_suppression_flag_and_threshold(workspace, capsys):
-    run(["report", str(workspace), "--suppress-small-numbers", "--threshold", "5"])
+    ok(["report", str(workspace), "--suppress-small-numbers", "--threshold", "5"])
     assert "counts below 5 shown as <5" in " ".join(capsys.readouterr().out.split())
     assert "&lt;5" in (workspace / "report.html").read_text(encoding="utf-8")
 
@@ -66,7 +73,7 @@ def test_workspace_with_imported_data_suppresses_by_default(tmp_path, capsys):
     con = duckdb.connect(str(tmp_path / ".wholeflow" / "store.duckdb"))
     con.execute("create table stays as select * from stays")
     con.close()
-    run(["report", str(tmp_path)])
+    ok(["report", str(tmp_path)])
     assert "small numbers suppressed" in capsys.readouterr().out
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert "The imported data holds 20 stays of 20 people" in html

@@ -21,7 +21,7 @@ from rich.console import Console
 from wholeflow.errors import WholeflowError
 
 #: Command-group modules (in help order). Add a module here to add its commands.
-COMMAND_MODULES = ["model", "report"]
+COMMAND_MODULES = ["model", "run", "spc", "report"]
 
 app = typer.Typer(
     name="wholeflow",
@@ -42,25 +42,21 @@ _register_all()
 
 
 def run(argv: list[str] | None = None) -> None:
-    """Run the CLI, turning every error into a message and an exit code."""
+    """Run the CLI, turning every error into a message and an exit code.
+
+    Usage errors (unknown option, missing argument) are reported by Typer itself with exit
+    code 2; a :class:`WholeflowError` prints its message with exit code 2; anything else is a
+    bug and exits with code 3 after writing the traceback to a log file.
+    """
     try:
-        app(args=argv, standalone_mode=False)
+        app(args=argv, standalone_mode=True)
     except WholeflowError as err:
         err_console.print(f"[bold red]error:[/] {err}", highlight=False, soft_wrap=True)
         sys.exit(2)
     except KeyboardInterrupt:
         err_console.print("stopped (Ctrl-C); finished work was kept where the command says so")
         sys.exit(130)
-    except SystemExit:
-        raise
     except Exception as err:  # a bug: keep the traceback for the report, spare the user
-        import click
-
-        if isinstance(err, click.exceptions.Abort):
-            sys.exit(130)
-        if isinstance(err, click.ClickException):
-            err.show()
-            sys.exit(2)
         log = Path(tempfile.gettempdir()) / "wholeflow-error.log"
         log.write_text(traceback.format_exc(), encoding="utf-8")
         err_console.print(
@@ -69,9 +65,6 @@ def run(argv: list[str] | None = None) -> None:
             highlight=False,
         )
         sys.exit(3)
-    else:
-        # standalone_mode=False returns click's exit code instead of exiting
-        pass
 
 
 if __name__ == "__main__":  # pragma: no cover

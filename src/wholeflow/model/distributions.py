@@ -110,12 +110,13 @@ class Normal(_Dist):
         return self.mean_ + self.sd * pdf / tail
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        out = rng.normal(self.mean_, self.sd, n)
-        bad = out < 0
-        while bad.any():  # rejection keeps the truncated shape exactly
-            out[bad] = rng.normal(self.mean_, self.sd, int(bad.sum()))
-            bad = out < 0
-        return out
+        # Inverse transform on the part of the distribution above 0: one uniform per draw, so
+        # the first k of n draws equal k draws (streams stay aligned across scenarios).
+        from scipy.special import ndtr, ndtri
+
+        low = ndtr(-self.mean_ / self.sd)
+        u = low + (1.0 - low) * rng.random(n)
+        return np.maximum(self.mean_ + self.sd * ndtri(u), 0.0)
 
 
 class Lognormal(_Dist):

@@ -13,8 +13,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, field_validator
 
+from wholeflow.errors import Problem
 from wholeflow.model.distributions import Distribution, Fixed, coerce_distribution
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -27,6 +28,23 @@ Dist = Annotated[Distribution, BeforeValidator(coerce_distribution)]
 
 #: The calendar every service uses unless told otherwise: open all day, every day.
 ALWAYS = "always"
+
+#: Places: a whole number, at least 0.
+Places = Annotated[int, Field(ge=0)]
+
+
+def _places(value: Any) -> Any:
+    """Check a capacity written as a number: a whole number of places, at least 0."""
+    if isinstance(value, (bool, str)):
+        raise ValueError(
+            f"must be a whole number of places, null (unlimited) or a schedule, got {value!r}")
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError(f"must be a whole number of places, got {value:g}")
+        value = int(value)
+    if isinstance(value, int) and value < 0:
+        raise ValueError(f"must be at least 0 places, got {value}")
+    return value
 
 
 class _Strict(BaseModel):
@@ -65,7 +83,7 @@ class CapacitySchedule(_Strict):
     """Capacity that changes by weekday or by date. A reduction never evicts anyone."""
 
     default: int | None = Field(ge=0, description="places when no other rule applies")
-    by_weekday: dict[Weekday, int | None] = Field(
+    by_weekday: dict[Weekday, Places | None] = Field(
         default_factory=dict, description="places on given weekdays (e.g. {sat: 20, sun: 20})")
     by_date: list[CapacityChange] = Field(
         default_factory=list, description="dated changes (e.g. winter beds)")
@@ -100,6 +118,11 @@ class Service(_Strict):
     record_system: str | None = Field(None, description="IT system holding the person's record")
     cost_per_day: float = Field(0.0, ge=0, description="cost of one occupied place for one day")
     funder: str | None = Field(None, description="who pays (e.g. foundation_trust, council)")
+
+    @field_validator("capacity", mode="before")
+    @classmethod
+    def _capacity(cls, value: Any) -> Any:
+        return _places(value)
 
 
 class Exit(_Strict):
@@ -179,11 +202,25 @@ class Model(_Strict):
         None, gt=0, description="event budget per replication (default: generous, from volumes)")
 
     _source: str | None = PrivateAttr(default=None)
+    _warnings: list[Problem] = PrivateAttr(default_factory=list)
+    _source_map: Any = PrivateAttr(default=None)
+    _scenario_sources: dict[str, Any] = PrivateAttr(default_factory=dict)
+    _scenario: str | None = PrivateAttr(default=None)
 
     @property
     def source(self) -> str | None:
         """The file this model was read from, if any."""
         return self._source
+
+    @property
+    def warnings(self) -> list[Problem]:
+        """Suspicious but legal things found on loading (e.g. a service no one can reach)."""
+        return list(self._warnings)
+
+    @property
+    def scenario(self) -> str | None:
+        """The scenario applied to make this model (``a+b`` for two), or None for a baseline."""
+        return self._scenario
 
     @property
     def end_day(self) -> float:

@@ -1,0 +1,90 @@
+"""Shared printing helpers for the CLI: numbers with confidence intervals, KPI tables."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from rich.table import Table
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+#: KPIs shown per service in the run summary, in this order, with their column titles.
+SERVICE_COLUMNS = {
+    "mean_occupancy": "occupancy",
+    "utilisation": "utilisation",
+    "mean_length_of_stay": "LOS (days)",
+    "mean_wait_days": "wait (days)",
+    "delayed_days": "delayed days",
+    "rejected_referrals": "rejected",
+}
+SYSTEM_ROWS = {
+    "arrivals": "arrivals",
+    "departures": "departures",
+    "mean_system_length_of_stay": "system length of stay (days)",
+    "delayed_days": "delayed days",
+    "assessments_per_journey": "assessments per journey",
+    "handovers_per_journey": "handovers per journey",
+    "information_breaks_per_journey": "times a person tells their story again",
+    "cost": "cost",
+}
+
+
+def number(x: float) -> str:
+    """A number as a person would write it: thousands separators, sensible decimals."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "-"
+    ax = abs(x)
+    if ax >= 100:
+        return f"{x:,.0f}"
+    if ax >= 10:
+        return f"{x:,.1f}"
+    return f"{x:,.2f}"
+
+
+def with_ci(mean: float, low: float, high: float) -> str:
+    """'mean (low to high)'; just the mean when the interval is empty or undefined."""
+    if math.isnan(low) or math.isnan(high) or low == high:
+        return number(mean)
+    return f"{number(mean)} ({number(low)} to {number(high)})"
+
+
+def plus_minus(mean: float, low: float, high: float) -> str:
+    """'mean ±half-width': the compact form used in wide tables."""
+    if math.isnan(low) or math.isnan(high) or low == high:
+        return number(mean)
+    return f"{number(mean)} ±{number((high - low) / 2)}"
+
+
+def summary_tables(summary: pd.DataFrame, title: str) -> list[Table]:
+    """A services table and a system table from ``Results.summary()``."""
+    idx: dict[tuple[str, str], tuple[float, float, float]] = {
+        (str(s), str(m)): (float(a), float(lo), float(hi))
+        for s, m, a, lo, hi in zip(summary["service"], summary["metric"], summary["mean"],
+                                   summary["ci_low"], summary["ci_high"], strict=True)
+    }
+    services = [s for s in dict.fromkeys(summary["service"]) if s != "system"]
+    t = Table(title=f"{title}: services (mean ±95 % CI half-width)", title_justify="left")
+    t.add_column("service")
+    for title_ in SERVICE_COLUMNS.values():
+        t.add_column(title_, justify="right")
+    for s in services:
+        cells = []
+        for metric in SERVICE_COLUMNS:
+            if (s, metric) in idx:
+                mean, low, high = idx[(s, metric)]
+                if metric == "utilisation" and not math.isnan(mean):
+                    cells.append(f"{mean:.0%}")
+                else:
+                    cells.append(plus_minus(mean, low, high))
+            else:
+                cells.append("-")
+        t.add_row(s, *cells)
+    sys_t = Table(title=f"{title}: whole system", title_justify="left")
+    sys_t.add_column("measure")
+    sys_t.add_column("mean (95 % CI)", justify="right")
+    for metric, label in SYSTEM_ROWS.items():
+        if ("system", metric) in idx:
+            sys_t.add_row(label, with_ci(*idx[("system", metric)]))
+    return [t, sys_t]

@@ -1,0 +1,626 @@
+"""The event loop: one replication of a compiled model, compiled by numba.
+
+It sees only flat arrays (see :mod:`wholeflow.engine.compile`) and pre-drawn random buffers
+(see :mod:`wholeflow.engine.replication`). Python allocates every output array; the loop fills
+them and reports counts and a status. When an output array or a random buffer is too small the
+loop stops with a ``GROW_*``/``BUFFER`` status and the caller retries with a bigger one: random
+streams are drawn so that a longer buffer starts with the same numbers, so the retry gives the
+same result as a first run with enough room.
+
+Semantics are those of DESIGN.md ("Simulation semantics"): referrals are triaged in the
+receiving service's referral calendar (open time only), accepted with a probability, rejected
+ones re-routed; accepted people queue FIFO within priority level; a person waiting to move on
+keeps their place when their service holds on transfer (a delayed day, attributed to the target
+and its cause); freeing a place wakes the longest waiter; capacity reductions evict no one;
+circular waits are detected daily and reported; an event budget stops runaway models.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+# event kinds
+READY = 0
+DECIDE = 1
+MOVE = 2
+OPEN = 3
+DAY = 4
+
+# delay causes (index into tables.DELAY_CAUSES)
+TRIAGE = 0
+CLOSED = 1
+NO_CAPACITY = 2
+TRANSFER = 3
+
+# counters in ctr[]
+HN = 0  # events in the heap
+SEQ = 1  # (unused: kept so counter positions stay stable)
+NP = 2  # people
+NS = 3  # stints
+NR = 4  # referrals
+ND = 5  # delay segments
+STATUS = 6
+INFO = 7
+NEV = 8  # events processed
+NCTR = 9
+
+# statuses
+OK = 0
+GROW_PEOPLE = 1
+GROW_STINTS = 2
+GROW_REFERRALS = 3
+GROW_DELAYS = 4
+GROW_HEAP = 5
+BUFFER = 6
+DEADLOCK = 7
+EVENT_BUDGET = 8
+
+INF = np.inf
+
+# The small helpers below are inlined into the loop: passing arrays to a separate compiled
+# function costs reference counting on every call, which doubled the time per event.
+
+
+# ---------------------------------------------------------------- heap of events
+# An event is (time, payload) with payload = arg * 8 + kind. Each person has at most one
+# pending event, each service at most one OPEN and there is one DAY tick, so payloads are
+# unique and (time, payload) is a total order: equal times pop in a fixed, reproducible order.
+# Two arrays instead of four halve the data moved on every sift.
+@njit(cache=True, inline="always")
+def _heap_push(ht, hp, ctr, t, kind, arg):
+    n = ctr[HN]
+    if n >= ht.shape[0]:
+        ctr[STATUS] = GROW_HEAP
+        return
+    key = arg * 8 + kind
+    i = n
+    while i > 0:  # sift up
+        p = (i - 1) >> 1
+        tp = ht[p]
+        if tp < t or (tp == t and hp[p] < key):
+            break
+        ht[i] = tp
+        hp[i] = hp[p]
+        i = p
+    ht[i] = t
+    hp[i] = key
+    ctr[HN] = n + 1
+
+
+@njit(cache=True, inline="always")
+def _heap_pop(ht, hp, ctr):
+    """Remove the earliest event; return (kind, arg). Caller reads ht[0] before popping."""
+    key0 = hp[0]
+    n = ctr[HN] - 1
+    ctr[HN] = n
+    if n > 0:
+        t = ht[n]
+        key = hp[n]
+        i = 0
+        while True:  # sift down
+            c = 2 * i + 1
+            if c >= n:
+                break
+            tc = ht[c]
+            if c + 1 < n:
+                t2 = ht[c + 1]
+                if t2 < tc or (t2 == tc and hp[c + 1] < hp[c]):
+                    c += 1
+                    tc = t2
+            if t < tc or (t == tc and key < hp[c]):
+                break
+            ht[i] = tc
+            hp[i] = hp[c]
+            i = c
+        ht[i] = t
+        hp[i] = key
+    return key0 & 7, key0 >> 3
+
+
+# ---------------------------------------------------------------- calendars
+@njit(cache=True, inline="always")
+def _find(cs, ce, lo, hi, t):
+    """Index of the first interval in [lo, hi) whose end is after t (hi if none)."""
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if ce[mid] <= t:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@njit(cache=True, inline="always")
+def _is_open(co, cs, ce, c, t):
+    i = _find(cs, ce, co[c], co[c + 1], t)
+    return i < co[c + 1] and cs[i] <= t
+
+
+@njit(cache=True, inline="always")
+def _next_open(co, cs, ce, c, t):
+    i = _find(cs, ce, co[c], co[c + 1], t)
+    if i >= co[c + 1]:
+        return INF
+    return max(t, cs[i])
+
+
+@njit(cache=True, inline="always")
+def _add_open_time(co, cs, ce, c, t, dur):
+    """The time at which ``dur`` days of open time have passed after t."""
+    hi = co[c + 1]
+    i = _find(cs, ce, co[c], hi, t)
+    while i < hi:
+        a = max(t, cs[i])
+        if a < ce[i] and a + dur <= ce[i]:
+            return a + dur  # ends within (or exactly at the close of) this open interval
+        dur -= ce[i] - a
+        i += 1
+    return INF
+
+
+@njit(cache=True, inline="always")
+def _open_between(co, cs, ce, c, t0, t1):
+    total = 0.0
+    hi = co[c + 1]
+    i = _find(cs, ce, co[c], hi, t0)
+    while i < hi and cs[i] < t1:
+        total += min(ce[i], t1) - max(cs[i], t0)
+        i += 1
+    return total
+
+
+# ---------------------------------------------------------------- random buffers
+@njit(cache=True, inline="always")
+def _draw(buf, boff, cur, k, ctr):
+    j = cur[k]
+    if boff[k] + j >= boff[k + 1]:
+        ctr[STATUS] = BUFFER
+        ctr[INFO] = k
+        return 0.0
+    cur[k] = j + 1
+    return buf[boff[k] + j]
+
+
+# ---------------------------------------------------------------- queues (linked lists)
+@njit(cache=True, inline="always")
+def _enqueue(qh, qt, qlen, nxt, s, level, n_levels, p):
+    q = s * n_levels + level
+    nxt[p] = -1
+    if qt[q] < 0:
+        qh[q] = p
+    else:
+        nxt[qt[q]] = p
+    qt[q] = p
+    qlen[s] += 1
+
+
+@njit(cache=True, inline="always")
+def _dequeue(qh, qt, qlen, nxt, s, n_levels):
+    for lv in range(n_levels):
+        q = s * n_levels + lv
+        p = qh[q]
+        if p >= 0:
+            qh[q] = nxt[p]
+            if qh[q] < 0:
+                qt[q] = -1
+            qlen[s] -= 1
+            return p
+    return -1
+
+
+# ---------------------------------------------------------------- records
+@njit(cache=True, inline="always")
+def _new_stint(st_f, st_i, ctr, person, service, came_from, referred, decided):
+    n = ctr[NS]
+    if n >= st_f.shape[0]:
+        ctr[STATUS] = GROW_STINTS
+        return -1
+    ctr[NS] = n + 1
+    st_i[n, 0] = person
+    st_i[n, 1] = service
+    st_i[n, 2] = -1  # destination
+    st_i[n, 3] = came_from
+    st_f[n, 0] = referred
+    st_f[n, 1] = decided
+    st_f[n, 2] = decided  # queued
+    for j in range(3, 7):
+        st_f[n, j] = np.nan  # admitted, started, ready, ended
+    return n
+
+
+@njit(cache=True, inline="always")
+def _add_delay(dl_f, dl_i, ctr, stint, target, cause, t0, t1):
+    if t1 <= t0:
+        return
+    n = ctr[ND]
+    if n >= dl_f.shape[0]:
+        ctr[STATUS] = GROW_DELAYS
+        return
+    ctr[ND] = n + 1
+    dl_i[n, 0] = stint
+    dl_i[n, 1] = target
+    dl_i[n, 2] = cause
+    dl_f[n, 0] = t0
+    dl_f[n, 1] = t1
+
+
+# ---------------------------------------------------------------- the loop
+@njit(cache=True)
+def run_kernel(
+    # model
+    S, K, n_levels, end, max_events,
+    cap, holds, admit_cal, referral_cal, acceptance, class_level,
+    co, cs, ce,
+    cc_time, cc_service, cc_capacity,
+    rt_off, rt_cum, rt_target, rt_onrej, rt_dstream,
+    los_stream, route_stream, triage_stream, accept_stream,
+    # random buffers
+    buf, boff, cur,
+    # arrivals (sorted) and initial state
+    arr_time, arr_service, arr_class,
+    init_service, init_class, init_remaining, init_queued,
+    # outputs
+    ctr, pe_i, pe_f, st_i, st_f, rf_i, rf_f, dl_i, dl_f,
+    ht, hp, deadlock_set,
+):
+    """Run one replication. Returns nothing; see ``ctr`` (counts, status) and the outputs.
+
+    pe_i[p] = (class, exit code or -1); pe_f[p] = (arrived, left)
+    st_i[s] = (person, service, destination, came_from); st_f[s] = (referred, decided, queued,
+    admitted, started, ready, ended); came_from is -1 for a new arrival, -2 for someone already
+    in place at day 0
+    rf_i[r] = (person, from, to, accepted -1/0/1); rf_f[r] = (sent, decided)
+    dl_i[d] = (stint, target, cause); dl_f[d] = (start, end)
+    """
+    P = pe_i.shape[0]
+    # person state
+    loc = np.full(P, -1, np.int64)  # service where the person holds a place (-1: none)
+    stint = np.full(P, -1, np.int64)  # current (or last) stint
+    qstint = np.full(P, -1, np.int64)  # stint created at the service they queue for
+    target = np.full(P, -1, np.int64)  # service referred to
+    src = np.full(P, -1, np.int64)  # service whose routes apply to the current referral
+    onrej = np.full(P, -1, np.int64)
+    dstream = np.full(P, -1, np.int64)
+    ref_time = np.zeros(P)
+    tri_dur = np.zeros(P)
+    ref_row = np.full(P, -1, np.int64)
+    held = np.zeros(P, np.bool_)
+    nxt = np.full(P, -1, np.int64)
+    # service state
+    occ = np.zeros(S, np.int64)
+    qh = np.full(S * n_levels, -1, np.int64)
+    qt = np.full(S * n_levels, -1, np.int64)
+    qlen = np.zeros(S, np.int64)
+    blocked = np.zeros(S * S, np.int64)  # held at s, queued at t
+    open_pending = np.zeros(S, np.bool_)
+    wake = np.zeros(S, np.int64)
+    in_wake = np.zeros(S, np.bool_)
+    nwake = 0
+    first_exit = S
+
+    # ---- initial state: people in place (READY when their remaining stay ends) and queued
+    for i in range(init_service.shape[0]):
+        p = ctr[NP]
+        if p >= P:
+            ctr[STATUS] = GROW_PEOPLE
+            return
+        ctr[NP] = p + 1
+        s = init_service[i]
+        pe_i[p, 0] = init_class[i]
+        pe_i[p, 1] = -1
+        pe_f[p, 0] = 0.0
+        pe_f[p, 1] = np.nan
+        # came_from -2 marks someone already in place at day 0 (not an admission)
+        st = _new_stint(st_f, st_i, ctr, p, s, -1 if init_queued[i] else -2, np.nan, 0.0)
+        if st < 0:
+            return
+        if init_queued[i]:
+            qstint[p] = st
+            _enqueue(qh, qt, qlen, nxt, s, class_level[init_class[i]], n_levels, p)
+        else:
+            st_f[st, 3] = 0.0
+            st_f[st, 4] = 0.0
+            occ[s] += 1
+            loc[p] = s
+            stint[p] = st
+            _heap_push(ht, hp, ctr, init_remaining[i], READY, p)
+        if not in_wake[s]:
+            in_wake[s] = True
+            wake[nwake] = s
+            nwake += 1
+    _heap_push(ht, hp, ctr, 1.0, DAY, 1)
+
+    ai = 0
+    na = arr_time.shape[0]
+    ci = 0
+    nc = cc_time.shape[0]
+    t = 0.0
+    while True:
+        # ---- admissions wherever a place or a queue changed (no recursion: a work list)
+        while nwake > 0:
+            nwake -= 1
+            s = wake[nwake]
+            in_wake[s] = False
+            while qlen[s] > 0 and occ[s] < cap[s]:
+                if not _is_open(co, cs, ce, admit_cal[s], t):
+                    if not open_pending[s]:
+                        open_pending[s] = True
+                        _heap_push(ht, hp, ctr,
+                                   _next_open(co, cs, ce, admit_cal[s], t), OPEN, s)
+                    break
+                p = _dequeue(qh, qt, qlen, nxt, s, n_levels)
+                occ[s] += 1
+                nst = qstint[p]
+                st_f[nst, 3] = t
+                a = loc[p]
+                if a >= 0:
+                    # the wait since the decision: no place, or the service closed to admissions
+                    blocked[a * S + s] -= 1
+                    t0 = st_f[nst, 1]
+                    closed = (t - t0) - _open_between(co, cs, ce, admit_cal[s], t0, t)
+                    _add_delay(dl_f, dl_i, ctr, stint[p], s, NO_CAPACITY, t0, t - closed)
+                    _add_delay(dl_f, dl_i, ctr, stint[p], s, CLOSED, t - closed, t)
+                d = 0.0
+                if dstream[p] >= 0:
+                    d = _draw(buf, boff, cur, dstream[p], ctr)
+                if d > 0.0:
+                    _heap_push(ht, hp, ctr, t + d, MOVE, p)
+                else:
+                    # move now: leave the held place, start here
+                    if a >= 0:
+                        st_f[stint[p], 6] = t
+                        st_i[stint[p], 2] = s
+                        occ[a] -= 1
+                        if not in_wake[a]:
+                            in_wake[a] = True
+                            wake[nwake] = a
+                            nwake += 1
+                    elif stint[p] >= 0:
+                        st_i[stint[p], 2] = s
+                    st_f[nst, 4] = t
+                    loc[p] = s
+                    stint[p] = nst
+                    held[p] = False
+                    target[p] = -1
+                    los = _draw(buf, boff, cur, los_stream[s * K + pe_i[p, 0]], ctr)
+                    _heap_push(ht, hp, ctr, t + los, READY, p)
+        if ctr[STATUS] != OK:
+            return
+
+        # ---- next event: capacity change, then heap event, then arrival, at equal times
+        th = ht[0] if ctr[HN] > 0 else INF
+        ta = arr_time[ai] if ai < na else INF
+        tc = cc_time[ci] if ci < nc else INF
+        t = min(th, ta, tc)
+        if t >= end:
+            return
+        ctr[NEV] += 1
+        if ctr[NEV] > max_events:
+            ctr[STATUS] = EVENT_BUDGET
+            return
+
+        if tc <= th and tc <= ta:
+            s = cc_service[ci]
+            cap[s] = cc_capacity[ci]
+            ci += 1
+            if not in_wake[s]:
+                in_wake[s] = True
+                wake[nwake] = s
+                nwake += 1
+            continue
+
+        if ta < th:
+            # a new person arrives from outside and queues at the arrival service
+            p = ctr[NP]
+            if p >= P:
+                ctr[STATUS] = GROW_PEOPLE
+                return
+            ctr[NP] = p + 1
+            s = arr_service[ai]
+            k = arr_class[ai]
+            ai += 1
+            pe_i[p, 0] = k
+            pe_i[p, 1] = -1
+            pe_f[p, 0] = t
+            pe_f[p, 1] = np.nan
+            st = _new_stint(st_f, st_i, ctr, p, s, -1, t, t)
+            if st < 0:
+                return
+            qstint[p] = st
+            _enqueue(qh, qt, qlen, nxt, s, class_level[k], n_levels, p)
+            if not in_wake[s]:
+                in_wake[s] = True
+                wake[nwake] = s
+                nwake += 1
+            continue
+
+        kind, p = _heap_pop(ht, hp, ctr)
+        k = pe_i[p, 0] if kind != OPEN and kind != DAY else 0
+
+        if kind == READY:
+            s = loc[p]
+            st_f[stint[p], 5] = t
+            u = _draw(buf, boff, cur, route_stream[s], ctr)
+            lo = rt_off[s * K + k]
+            hi = rt_off[s * K + k + 1]
+            e = lo
+            while e < hi - 1 and rt_cum[e] <= u:
+                e += 1
+            dest = rt_target[e] if hi > lo else first_exit
+            src[p] = s
+            onrej[p] = rt_onrej[e] if hi > lo else -1
+            dstream[p] = rt_dstream[e] if hi > lo else -1
+            if dest >= S:
+                st_f[stint[p], 6] = t
+                st_i[stint[p], 2] = dest
+                occ[s] -= 1
+                loc[p] = -1
+                pe_i[p, 1] = dest - S
+                pe_f[p, 1] = t
+                if not in_wake[s]:
+                    in_wake[s] = True
+                    wake[nwake] = s
+                    nwake += 1
+                continue
+            kind = -1  # fall through to "refer" below with dest
+
+        elif kind == DECIDE:
+            b = target[p]
+            u = _draw(buf, boff, cur, accept_stream[b], ctr)
+            accepted = u < acceptance[b]
+            r = ref_row[p]
+            rf_f[r, 1] = t
+            rf_i[r, 3] = 1 if accepted else 0
+            a = loc[p]
+            if held[p]:
+                # referral wait: the referral calendar's closed time first, triage work last
+                _add_delay(dl_f, dl_i, ctr, stint[p], b, CLOSED, ref_time[p], t - tri_dur[p])
+                _add_delay(dl_f, dl_i, ctr, stint[p], b, TRIAGE, t - tri_dur[p], t)
+            if accepted:
+                st = _new_stint(st_f, st_i, ctr, p, b, src[p], ref_time[p], t)
+                if st < 0:
+                    return
+                qstint[p] = st
+                _enqueue(qh, qt, qlen, nxt, b, class_level[k], n_levels, p)
+                if a >= 0:
+                    blocked[a * S + b] += 1
+                if not in_wake[b]:
+                    in_wake[b] = True
+                    wake[nwake] = b
+                    nwake += 1
+                continue
+            # rejected: follow on_reject (default: the first exit)
+            dest = onrej[p]
+            if dest < 0:
+                dest = first_exit
+            if dest >= S:
+                if a >= 0:
+                    st_f[stint[p], 6] = t
+                    st_i[stint[p], 2] = dest
+                    occ[a] -= 1
+                    loc[p] = -1
+                    if not in_wake[a]:
+                        in_wake[a] = True
+                        wake[nwake] = a
+                        nwake += 1
+                elif stint[p] >= 0:
+                    st_i[stint[p], 2] = dest
+                pe_i[p, 1] = dest - S
+                pe_f[p, 1] = t
+                continue
+            # re-refer: use the source's route entry for the new target if it has one
+            s = src[p]
+            lo = rt_off[s * K + k]
+            hi = rt_off[s * K + k + 1]
+            onrej[p] = -1
+            dstream[p] = -1
+            for e in range(lo, hi):
+                if rt_target[e] == dest:
+                    onrej[p] = rt_onrej[e]
+                    dstream[p] = rt_dstream[e]
+                    break
+            kind = -1
+
+        elif kind == MOVE:
+            b = target[p]
+            a = loc[p]
+            nst = qstint[p]
+            if a >= 0:
+                _add_delay(dl_f, dl_i, ctr, stint[p], b, TRANSFER, st_f[nst, 3], t)
+                st_f[stint[p], 6] = t
+                st_i[stint[p], 2] = b
+                occ[a] -= 1
+                if not in_wake[a]:
+                    in_wake[a] = True
+                    wake[nwake] = a
+                    nwake += 1
+            elif stint[p] >= 0:
+                st_i[stint[p], 2] = b
+            st_f[nst, 4] = t
+            loc[p] = b
+            stint[p] = nst
+            held[p] = False
+            target[p] = -1
+            los = _draw(buf, boff, cur, los_stream[b * K + k], ctr)
+            _heap_push(ht, hp, ctr, t + los, READY, p)
+            continue
+
+        elif kind == OPEN:
+            s = p
+            open_pending[s] = False
+            if not in_wake[s]:
+                in_wake[s] = True
+                wake[nwake] = s
+                nwake += 1
+            continue
+
+        elif kind == DAY:
+            if _deadlocked(S, occ, cap, blocked, deadlock_set) and ci >= nc:
+                ctr[STATUS] = DEADLOCK
+                ctr[INFO] = p
+                return
+            _heap_push(ht, hp, ctr, p + 1.0, DAY, p + 1)
+            continue
+
+        # ---- refer person p from src[p] to dest (after READY or a rejection)
+        a = loc[p]
+        if a >= 0 and not holds[a]:
+            # a home-based service does not keep the place while the person waits to move on
+            st_f[stint[p], 6] = t
+            st_i[stint[p], 2] = dest
+            occ[a] -= 1
+            loc[p] = -1
+            if not in_wake[a]:
+                in_wake[a] = True
+                wake[nwake] = a
+                nwake += 1
+        held[p] = loc[p] >= 0
+        target[p] = dest
+        dur = _draw(buf, boff, cur, triage_stream[dest], ctr)
+        t_dec = _add_open_time(co, cs, ce, referral_cal[dest], t, dur)
+        ref_time[p] = t
+        tri_dur[p] = dur
+        r = ctr[NR]
+        if r >= rf_i.shape[0]:
+            ctr[STATUS] = GROW_REFERRALS
+            return
+        ctr[NR] = r + 1
+        rf_i[r, 0] = p
+        rf_i[r, 1] = src[p]
+        rf_i[r, 2] = dest
+        rf_i[r, 3] = -1
+        rf_f[r, 0] = t
+        rf_f[r, 1] = np.nan
+        ref_row[p] = r
+        _heap_push(ht, hp, ctr, t_dec, DECIDE, p)
+        if ctr[STATUS] != OK:
+            return
+
+
+@njit(cache=True)
+def _deadlocked(S, occ, cap, blocked, members):
+    """Find a set of full services whose every place is held by someone queued inside the set.
+
+    Start from all full services and repeatedly drop any service with a place held by someone
+    not waiting for a service in the set. What remains (if anything) can never move again.
+    """
+    n = 0
+    for s in range(S):
+        members[s] = occ[s] > 0 and occ[s] >= cap[s]
+    changed = True
+    while changed:
+        changed = False
+        for s in range(S):
+            if members[s]:
+                inside = 0
+                for t in range(S):
+                    if members[t]:
+                        inside += blocked[s * S + t]
+                if inside < occ[s]:
+                    members[s] = False
+                    changed = True
+    for s in range(S):
+        if members[s]:
+            n += 1
+    return n > 0

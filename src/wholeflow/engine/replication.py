@@ -1,0 +1,197 @@
+"""Run one replication: draw its random numbers, call the kernel, keep its records.
+
+Random numbers come from numpy ``Generator`` streams keyed by (seed, replication, purpose,
+service id), one stream per purpose: arrivals per stream, length of stay per service and class,
+routing, triage time and acceptance per service, transfer delay per route, initial state per
+service. Two scenarios run with the same seed therefore draw the same numbers wherever their
+models agree (common random numbers), and the same seed gives bit-identical results on one core,
+many, or a cluster.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import numpy as np
+
+from wholeflow.engine import kernel as K
+from wholeflow.engine.compile import CompiledModel
+from wholeflow.errors import DeadlockError, EventBudgetError, SimulationError
+
+#: Default event budget: this many events per expected person, plus a floor.
+EVENTS_PER_PERSON = 200
+MIN_EVENT_BUDGET = 1_000_000
+
+
+def stream_rng(seed: int, replication: int, key: str) -> np.random.Generator:
+    """The generator for one purpose of one replication; independent of every other stream."""
+    digest = hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest()
+    words = np.frombuffer(digest, dtype=np.uint32)
+    ss = np.random.SeedSequence(seed, spawn_key=(replication, int(words[0]), int(words[1])))
+    return np.random.Generator(np.random.PCG64(ss))
+
+
+@dataclass
+class Replication:
+    """The raw records of one replication (all times in model days)."""
+
+    seed: int
+    replication: int
+    people_i: np.ndarray  # (class, exit or -1)
+    people_f: np.ndarray  # (arrived, left)
+    stints_i: np.ndarray  # (person, service, destination, came_from)
+    stints_f: np.ndarray  # (referred, decided, queued, admitted, started, ready, ended)
+    referrals_i: np.ndarray  # (person, from, to, accepted)
+    referrals_f: np.ndarray  # (sent, decided)
+    delays_i: np.ndarray  # (stint, target, cause)
+    delays_f: np.ndarray  # (start, end)
+    events: int
+    n_initial: int = 0  # the first n_initial people were present at day 0
+
+
+def _arrivals(cm: CompiledModel, seed: int, rep: int
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    times, services, classes = [], [], []
+    for aid, service, rates, mix in cm.arrival_specs:
+        rng = stream_rng(seed, rep, f"arrivals:{aid}")
+        counts = rng.poisson(rates)
+        n = int(counts.sum())
+        day = np.repeat(np.arange(len(rates), dtype=np.float64), counts)
+        times.append(day + rng.random(n))
+        services.append(np.full(n, service, dtype=np.int64))
+        classes.append(rng.choice(len(mix), size=n, p=mix).astype(np.int64))
+    if not times:
+        return np.zeros(0), np.zeros(0, np.int64), np.zeros(0, np.int64)
+    t = np.concatenate(times)
+    order = np.argsort(t, kind="stable")
+    return t[order], np.concatenate(services)[order], np.concatenate(classes)[order]
+
+
+def _initial(cm: CompiledModel, seed: int, rep: int
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """People present at day 0: remaining stay = a uniform share of a fresh length of stay."""
+    svc, cls, rem, queued = [], [], [], []
+    K_ = cm.n_classes
+    for s, occupancy, ready, queue, mix in cm.initial_specs:
+        rng = stream_rng(seed, rep, f"initial:{cm.services[s]}")
+        n = occupancy + queue
+        c = rng.choice(len(mix), size=n, p=mix).astype(np.int64)
+        u = rng.random(n)
+        r = np.zeros(n)
+        for k in range(K_):
+            idx = np.flatnonzero(c == k)
+            if idx.size:
+                r[idx] = cm.los_samplers[s * K_ + k](rng, idx.size) * u[idx]
+        r[:ready] = 0.0  # already ready to move on at day 0
+        q = np.zeros(n, dtype=np.bool_)
+        q[occupancy:] = True
+        svc.append(np.full(n, s, dtype=np.int64))
+        cls.append(c)
+        rem.append(r)
+        queued.append(q)
+    if not svc:
+        return (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0),
+                np.zeros(0, np.bool_))
+    return np.concatenate(svc), np.concatenate(cls), np.concatenate(rem), np.concatenate(queued)
+
+
+class _Buffers:
+    """Random buffers, one per stream, grown on demand (longer buffers start alike)."""
+
+    def __init__(self, cm: CompiledModel, seed: int, rep: int):
+        self.cm, self.seed, self.rep = cm, seed, rep
+        self.sizes = [int(1.3 * s.expected) + 64 for s in cm.streams]
+        self.parts = [self._draw(i) for i in range(len(cm.streams))]
+
+    def _draw(self, i: int) -> np.ndarray:
+        spec = self.cm.streams[i]
+        rng = stream_rng(self.seed, self.rep, spec.key)
+        return np.ascontiguousarray(spec.sampler(rng, self.sizes[i]), dtype=np.float64)
+
+    def grow(self, i: int) -> None:
+        self.sizes[i] *= 2
+        self.parts[i] = self._draw(i)
+
+    def flat(self) -> tuple[np.ndarray, np.ndarray]:
+        off = np.zeros(len(self.parts) + 1, dtype=np.int64)
+        off[1:] = np.cumsum([len(p) for p in self.parts])
+        buf = np.concatenate(self.parts) if self.parts else np.zeros(0)
+        return buf, off
+
+
+def run_replication(cm: CompiledModel, seed: int = 0, replication: int = 0) -> Replication:
+    """Simulate one replication of a compiled model. Deterministic in (model, seed, replication)."""
+    arr_t, arr_s, arr_c = _arrivals(cm, seed, replication)
+    ini_s, ini_c, ini_r, ini_q = _initial(cm, seed, replication)
+    buffers = _Buffers(cm, seed, replication)
+    n_people = len(arr_t) + len(ini_s) + 16
+    n_stints = int(cm.expected_visits.sum() * 1.3) + n_people + 64
+    n_refs = n_stints
+    n_delays = 2 * n_stints
+    n_heap = n_people + 1024
+    budget = cm.max_events or max(MIN_EVENT_BUDGET,
+                                  int(EVENTS_PER_PERSON * max(n_people, n_stints)))
+    while True:
+        buf, boff = buffers.flat()
+        ctr = np.zeros(K.NCTR, dtype=np.int64)
+        pe_i = np.empty((n_people, 2), np.int64)
+        pe_f = np.empty((n_people, 2))
+        st_i = np.empty((n_stints, 4), np.int64)
+        st_f = np.empty((n_stints, 7))
+        rf_i = np.empty((n_refs, 4), np.int64)
+        rf_f = np.empty((n_refs, 2))
+        dl_i = np.empty((n_delays, 3), np.int64)
+        dl_f = np.empty((n_delays, 2))
+        ht = np.empty(n_heap)
+        hp = np.empty(n_heap, np.int64)
+        members = np.zeros(cm.n_services, np.bool_)
+        K.run_kernel(
+            cm.n_services, cm.n_classes, cm.n_levels, cm.end, budget,
+            cm.capacity0.copy(), cm.holds, cm.admit_cal, cm.referral_cal, cm.acceptance,
+            cm.class_level, cm.cal_offsets, cm.cal_start, cm.cal_end,
+            cm.cc_time, cm.cc_service, cm.cc_capacity,
+            cm.rt_offsets, cm.rt_cum, cm.rt_target, cm.rt_on_reject, cm.rt_delay_stream,
+            cm.los_stream, cm.route_stream, cm.triage_stream, cm.accept_stream,
+            buf, boff, np.zeros(len(boff) - 1, np.int64),
+            arr_t, arr_s, arr_c, ini_s, ini_c, ini_r, ini_q,
+            ctr, pe_i, pe_f, st_i, st_f, rf_i, rf_f, dl_i, dl_f, ht, hp, members,
+        )
+        status = int(ctr[K.STATUS])
+        if status == K.OK:
+            break
+        if status == K.BUFFER:
+            buffers.grow(int(ctr[K.INFO]))
+        elif status == K.GROW_PEOPLE:
+            n_people *= 2
+        elif status == K.GROW_STINTS:
+            n_stints *= 2
+        elif status == K.GROW_REFERRALS:
+            n_refs *= 2
+        elif status == K.GROW_DELAYS:
+            n_delays *= 2
+        elif status == K.GROW_HEAP:
+            n_heap *= 2
+        elif status == K.DEADLOCK:
+            raise DeadlockError([cm.services[i] for i in np.flatnonzero(members)],
+                                float(ctr[K.INFO]))
+        elif status == K.EVENT_BUDGET:
+            raise EventBudgetError(
+                f"the run needed more than {budget:,} events (replication {replication}); "
+                "this usually means people loop between services without end, e.g. a route "
+                "that sends people back where they came from with certainty. Check the routes, "
+                "or raise max_events in the model if the model really is that large."
+            )
+        else:  # pragma: no cover - a status the kernel does not set
+            raise SimulationError(f"engine stopped with unknown status {status}")
+    n_p, n_s, n_r, n_d = (int(ctr[i]) for i in (K.NP, K.NS, K.NR, K.ND))
+    # Views, not copies: the arrays were sized close to need, and copying cost more than the
+    # spare room they keep alive.
+    return Replication(
+        seed=seed, replication=replication,
+        people_i=pe_i[:n_p], people_f=pe_f[:n_p],
+        stints_i=st_i[:n_s], stints_f=st_f[:n_s],
+        referrals_i=rf_i[:n_r], referrals_f=rf_f[:n_r],
+        delays_i=dl_i[:n_d], delays_f=dl_f[:n_d],
+        events=int(ctr[K.NEV]), n_initial=len(ini_s),
+    )

@@ -35,31 +35,41 @@ class ReportFiles:
     suppressed: bool
 
 
+#: Where runs are stored: experiments under runs/, single ``wholeflow run`` results under results/.
+RUN_FOLDERS = ("runs", "results")
+
+
 def runs_folder(workspace: Path) -> Path:
     return workspace / ".wholeflow" / "runs"
 
 
+def _run_dirs(workspace: Path) -> list[Path]:
+    dirs = [p for name in RUN_FOLDERS if (workspace / ".wholeflow" / name).is_dir()
+            for p in (workspace / ".wholeflow" / name).iterdir() if p.is_dir()]
+    return sorted(dirs, key=lambda p: p.stat().st_mtime, reverse=True)
+
+
 def list_runs(workspace: str | Path) -> list[str]:
-    """Stored run ids, newest first."""
-    folder = runs_folder(Path(workspace))
-    if not folder.is_dir():
-        return []
-    runs = [p for p in folder.iterdir() if p.is_dir()]
-    return [p.name for p in sorted(runs, key=lambda p: p.stat().st_mtime, reverse=True)]
+    """Stored run ids (folder names under .wholeflow/runs and .wholeflow/results), newest first."""
+    return [p.name for p in _run_dirs(Path(workspace))]
 
 
 def load_run(workspace: str | Path, run: str | None = None) -> tuple[str | None, Any]:
     """The stored run ``run`` (default: the newest) as a results-like object, or (None, None)."""
     ws = Path(workspace)
-    runs = list_runs(ws)
+    dirs = _run_dirs(ws)
     if run is None:
-        if not runs:
+        if not dirs:
             return None, None
-        run = runs[0]
-    folder = runs_folder(ws) / run
-    if not folder.is_dir():
-        known = ", ".join(runs[:10]) or "none yet (run 'wholeflow run' or 'wholeflow compare')"
-        raise WholeflowError(f"no stored run '{run}' in {runs_folder(ws)}; runs: {known}")
+        folder = dirs[0]
+    else:
+        matches = [d for d in dirs if d.name == run]
+        if not matches:
+            known = ", ".join(d.name for d in dirs[:10]) or (
+                "none yet (run 'wholeflow run' or 'wholeflow compare')")
+            raise WholeflowError(f"no stored run '{run}' in {ws / '.wholeflow'}; runs: {known}")
+        folder = matches[0]
+    run = folder.name
     base = folder / "baseline" if (folder / "baseline").is_dir() else folder
     tables = {name: _read_table(base, name) for name in RUN_TABLES}
     tables = {k: _baseline_rows(v) for k, v in tables.items() if v is not None}
@@ -138,19 +148,12 @@ def load_measure_charts(workspace: Path) -> list[Any] | None:
         return None
     try:
         measure = importlib.import_module("wholeflow.measure")
-        register = measure.load_measures(workspace)
-        charts = []
-        for m in register:
-            series = measure.measure_series(m, workspace)
-            result = measure.spc(
-                series, chart=getattr(m, "chart", "xmr"),
-                improvement_direction=getattr(m, "improvement_direction", "neutral"),
-                target=getattr(m, "target", None))
-            charts.append(MeasureChart(str(getattr(m, "name", "measure")), result,
-                                       str(getattr(m, "definition", "") or ""),
-                                       getattr(m, "pdsa", None)))
-    except (ImportError, AttributeError, TypeError):
-        return None  # the SPC package is missing or older than this report: skip quietly
+        load_measures, measure_spc = measure.load_measures, measure.measure_spc
+    except (ImportError, AttributeError):
+        return None  # the SPC package is not installed: skip quietly
+    charts = []
+    for m in load_measures(workspace).values():  # a broken register is the user's to fix
+        charts.append(MeasureChart(m.name, measure_spc(m, workspace), m.definition, m.pdsa))
     return charts or None
 
 

@@ -156,3 +156,14 @@ def test_tornado_ranks_parameters_by_swing(sensitivity):
     assert list(low.y)[-1] == "arrivals.acute_discharges.per_day"  # widest swing on top
     assert list(high.x) == [260.0, -500.0, 1300.0]
     assert high.error_x.array[-1] == pytest.approx(150.0)
+
+
+def test_experiment_objects_are_read_with_their_own_column_names(comparison, sensitivity):
+    from types import SimpleNamespace
+
+    theirs = comparison.rename(columns={"baseline_mean": "baseline", "scenario_mean": "mean"})
+    table = comparisons.comparison_table(SimpleNamespace(differences=theirs))
+    assert list(table["baseline_mean"]) == list(comparison["baseline_mean"])
+    tornado = sensitivity.drop(columns="metric").assign(kpi="delayed_days@system")
+    table = comparisons.sensitivity_table(SimpleNamespace(table=tornado))
+    assert set(table["metric"]) == {"delayed_days@system"}

@@ -78,3 +78,25 @@ def test_workspace_with_imported_data_suppresses_by_default(tmp_path, capsys):
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert "The imported data holds 20 stays of 20 people" in html
     assert "&lt;8" in html
+
+
+def test_experiment_runs_are_read_from_their_parts(tmp_path, small_results, capsys):
+    import json
+
+    from report_models import SMALL
+
+    (tmp_path / "wholeflow.yaml").write_text(SMALL.replace("run_days: 365", "run_days: 120"))
+    for rid, label in (("a1b2", "baseline"), ("c3d4", "imc_weekends")):
+        folder = tmp_path / ".wholeflow" / "runs" / rid
+        (folder / "kpis").mkdir(parents=True)
+        kpis = small_results.kpis.assign(run=rid)
+        half = kpis["replication"] == 0
+        kpis[half].to_parquet(folder / "kpis" / "part-000000-000000.parquet")
+        kpis[~half].to_parquet(folder / "kpis" / "part-000001-000001.parquet")
+        (folder / "manifest.json").write_text(json.dumps({"id": rid, "labels": [label]}))
+    from wholeflow.report.workspace import load_run
+
+    rid, results = load_run(tmp_path)
+    assert rid == "a1b2"  # the baseline, whichever run is newest
+    assert len(results.kpis) == len(small_results.kpis) and "run" not in results.kpis
+    assert load_run(tmp_path, "imc_weekends")[0] == "c3d4"

@@ -17,6 +17,7 @@ import pandas as pd
 
 from wholeflow.report import sections as base
 from wholeflow.report import sections_results as more
+from wholeflow.report.comparisons import comparison_table, sensitivity_table
 from wholeflow.report.document import Section
 from wholeflow.report.suppress import DEFAULT_THRESHOLD
 
@@ -80,8 +81,8 @@ def report_sections(
 def build_report(
     model: Model,
     results: Any = None,
-    comparison: pd.DataFrame | None = None,
-    sensitivity: pd.DataFrame | None = None,
+    comparison: Any = None,
+    sensitivity: Any = None,
     diagnostics: Mapping[str, Any] | None = None,
     measures: Any = None,
     findings: Sequence[Finding] | None = None,
@@ -105,6 +106,8 @@ def build_report(
     from wholeflow import __version__
     from wholeflow.report.html import render
 
+    comparison = comparison_table(comparison)
+    sensitivity = sensitivity_table(sensitivity)
     if observed is None:
         observed = _observed_from(diagnostics)
     imported = bool(diagnostics) or observed is not None

@@ -8,6 +8,8 @@ table. A whisker that crosses zero is drawn grey: no clear difference.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -15,6 +17,37 @@ import plotly.graph_objects as go
 from wholeflow.report.theme import NHS_BLUE, NHS_MID_GREY, NHS_ORANGE, style
 
 MAX_ROWS = 40
+
+
+def comparison_table(comparison: Any) -> pd.DataFrame | None:
+    """The differences table of a comparison, with the column names this package uses.
+
+    Accepts the experiments' ``Comparison`` (its ``differences``) or a DataFrame; ``baseline``
+    and ``mean`` are read as ``baseline_mean`` and ``scenario_mean``.
+    """
+    if comparison is None:
+        return None
+    df = getattr(comparison, "differences", comparison)
+    if not isinstance(df, pd.DataFrame):
+        return None
+    df = df.rename(columns={k: v for k, v in (("baseline", "baseline_mean"),
+                                               ("mean", "scenario_mean")) if k in df})
+    return df
+
+
+def sensitivity_table(sensitivity: Any) -> pd.DataFrame | None:
+    """The tornado table of a sensitivity analysis (its ``table``, or a DataFrame).
+
+    A ``kpi`` column (``metric@service``) stands in for ``metric`` when there is none.
+    """
+    if sensitivity is None:
+        return None
+    df = getattr(sensitivity, "table", sensitivity)
+    if not isinstance(df, pd.DataFrame):
+        return None
+    if "metric" not in df and "kpi" in df:
+        df = df.assign(metric=df["kpi"].astype(str))
+    return df
 
 
 def relative_differences(comparison: pd.DataFrame) -> pd.DataFrame:
@@ -93,7 +126,8 @@ def tornado_figure(sensitivity: pd.DataFrame, metric: str | None = None,
             x=df[f"{side}_change"], y=df["parameter"], orientation="h", name=label,
             marker_color=colour, error_x=err,
             hovertemplate="%{y}: %{x:+,.1f}<extra>" + label + "</extra>"))
-    words = str(metric).replace("_", " ")
+    name, _, where = str(metric).partition("@")
+    words = name.replace("_", " ") + (f" ({where.replace('_', ' ')})" if where else "")
     alt = f"Tornado chart of the change in {words} when each parameter moves down or up."
     if len(df):
         top_row = df.iloc[-1]

@@ -24,6 +24,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from wholeflow.report import suppress as sup
 from wholeflow.report.build import suppression_threshold
+from wholeflow.report.comparisons import comparison_table, sensitivity_table
 from wholeflow.report.tabulate import RATE_WORDS, humanise
 
 if TYPE_CHECKING:
@@ -39,8 +40,8 @@ _BAD_SHEET_CHARS = re.compile(r"[\[\]\:\*\?\/\\]")
 def workbook_tables(
     model: Model | None = None,
     results: Any = None,
-    comparison: pd.DataFrame | None = None,
-    sensitivity: pd.DataFrame | None = None,
+    comparison: Any = None,
+    sensitivity: Any = None,
     diagnostics: Mapping[str, Any] | None = None,
     measures: Any = None,
     findings: Sequence[Finding] | None = None,
@@ -54,6 +55,8 @@ def workbook_tables(
         services_table,
     )
 
+    comparison = comparison_table(comparison)
+    sensitivity = sensitivity_table(sensitivity)
     tables: dict[str, pd.DataFrame] = {}
     summary = kpi_summary(results)
     if summary is not None and len(summary):
@@ -93,8 +96,8 @@ def write_workbook(
     path: str | Path,
     model: Model | None = None,
     results: Any = None,
-    comparison: pd.DataFrame | None = None,
-    sensitivity: pd.DataFrame | None = None,
+    comparison: Any = None,
+    sensitivity: Any = None,
     diagnostics: Mapping[str, Any] | None = None,
     measures: Any = None,
     findings: Sequence[Finding] | None = None,

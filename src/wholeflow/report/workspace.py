@@ -11,6 +11,7 @@ are included when their packages are installed and the workspace has data for th
 from __future__ import annotations
 
 import importlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -55,15 +56,20 @@ def list_runs(workspace: str | Path) -> list[str]:
 
 
 def load_run(workspace: str | Path, run: str | None = None) -> tuple[str | None, Any]:
-    """The stored run ``run`` (default: the newest) as a results-like object, or (None, None)."""
+    """A stored run as a results-like object, or (None, None) when there is none.
+
+    ``run`` is a run id (folder name) or an experiment's label for it (``baseline``, a
+    scenario name); the default is the newest baseline run, else the newest run.
+    """
     ws = Path(workspace)
     dirs = _run_dirs(ws)
     if run is None:
         if not dirs:
             return None, None
-        folder = dirs[0]
+        baselines = [d for d in dirs if d.name == "baseline" or "baseline" in run_labels(d)]
+        folder = (baselines or dirs)[0]
     else:
-        matches = [d for d in dirs if d.name == run]
+        matches = [d for d in dirs if d.name == run] or [d for d in dirs if run in run_labels(d)]
         if not matches:
             known = ", ".join(d.name for d in dirs[:10]) or (
                 "none yet (run 'wholeflow run' or 'wholeflow compare')")
@@ -80,14 +86,32 @@ def load_run(workspace: str | Path, run: str | None = None) -> tuple[str | None,
 
 
 def _read_table(folder: Path, name: str) -> pd.DataFrame | None:
-    for suffix, reader in ((".parquet", pd.read_parquet), (".csv", pd.read_csv)):
-        path = folder / f"{name}{suffix}"
-        if path.is_file():
-            try:
-                return reader(path)
-            except Exception as err:  # a damaged file: say which one
-                raise WholeflowError(f"cannot read {path}: {err}") from None
-    return None
+    """``<name>.parquet``, ``<name>.csv`` or a folder ``<name>/`` of Parquet parts."""
+    parts = sorted((folder / name).glob("*.parquet")) if (folder / name).is_dir() else []
+    for suffix in (".parquet", ".csv"):
+        if (folder / f"{name}{suffix}").is_file():
+            parts = [folder / f"{name}{suffix}"]
+            break
+    if not parts:
+        return None
+    try:
+        frames = [pd.read_csv(p) if p.suffix == ".csv" else pd.read_parquet(p) for p in parts]
+    except Exception as err:  # a damaged file: say which one
+        raise WholeflowError(f"cannot read the stored run table {folder / name}: {err}") from None
+    return pd.concat(frames, ignore_index=True).drop(columns="run", errors="ignore")
+
+
+def run_labels(folder: Path) -> list[str]:
+    """The labels an experiment gave a run (``baseline``, a scenario name, ...)."""
+    manifest = folder / "manifest.json"
+    if not manifest.is_file():
+        return []
+    try:
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    labels = data.get("labels") or ([data["label"]] if data.get("label") else [])
+    return [str(x) for x in labels]
 
 
 def _baseline_rows(df: pd.DataFrame) -> pd.DataFrame:

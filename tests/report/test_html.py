@@ -111,6 +111,7 @@ def test_sections_say_what_the_inputs_hold(full_report):
                     "Model and assumptions", "All KPIs with 95 % confidence intervals"):
         assert f">{heading}</h2>" in full_report, heading
     assert "delayed acute bed days fall by 1,640 a year (1,560 to 1,720)" in full_report
+    assert "Where people wait to move on" in full_report  # the map coloured by delayed days
     assert "No clear difference" not in full_report  # every scenario had a clear change
     # user text is escaped, never markup
     assert "badly designed &lt;really&gt;." in full_report

@@ -61,7 +61,7 @@ def test_labels_show_places_acceptance_and_referral_days(small_model):
     home_care = next(t for t in texts if t.startswith("<b>Home care"))
     assert "80% accepted" in home_care
     assert "referrals Mon–Fri, not bank holidays" in home_care
-    assert any(t.startswith("<b>Rehab unit</b><br>20 places") for t in texts)
+    assert "<b>Rehab unit</b> <i>300% full</i><br>20 places" in texts  # expected: 3 a day x 20 d
 
 
 def test_findings_are_badges_beside_services_and_routes(small_model):

@@ -114,7 +114,8 @@ def system_map(
         margin={"l": 10, "r": 10, "t": 60, "b": 50},
         xaxis={"visible": False, "range": x_range, "fixedrange": True},
         yaxis={"visible": False, "range": y_range, "fixedrange": True},
-        annotations=[*_labels(graph, layout, sizes), _key_note(source, colour_by)],
+        annotations=[*_labels(graph, layout, sizes, colours, colour_by),
+                     _key_note(source, colour_by)],
     )
     return fig
 
@@ -326,7 +327,7 @@ def _service_trace(
         x=[layout.x[n.id] for n in nodes], y=[layout.y[n.id] for n in nodes],
         mode="markers", name="services",
         marker={"size": [sizes[n.id] for n in nodes], "color": fills, "opacity": 1.0,
-                "line": {"width": 2, "color": "white"}},
+                "line": {"width": 1.5, "color": "#5C6F7C"}},
         customdata=[[n.id, v] for n, v in zip(nodes, values, strict=True)],
         hovertext=hovers, hoverinfo="text",
     )
@@ -352,8 +353,8 @@ def _colour_bar(
     )
 
 
-def _labels(graph: SystemGraph, layout: Layout, sizes: dict[str, float]
-            ) -> list[dict[str, Any]]:
+def _labels(graph: SystemGraph, layout: Layout, sizes: dict[str, float],
+            colours: dict[str, float], colour_by: ColourBy) -> list[dict[str, Any]]:
     """Name and facts of every node, on a white card above it (beside it for exits)."""
     out = []
     for n in graph.nodes:
@@ -361,6 +362,9 @@ def _labels(graph: SystemGraph, layout: Layout, sizes: dict[str, float]
         if n.kind == "service" and n.details:
             lines.append(" · ".join(n.details[:2]))
             lines += n.details[2:]
+            shown = _colour_words(colours.get(n.id, math.nan), colour_by, short=True)
+            if shown:
+                lines[0] += f" <i>{shown}</i>"
         else:
             lines += n.details
         beside = n.kind == "exit"
@@ -376,12 +380,12 @@ def _labels(graph: SystemGraph, layout: Layout, sizes: dict[str, float]
     return out
 
 
-def _colour_words(value: float, colour_by: ColourBy) -> str:
+def _colour_words(value: float, colour_by: ColourBy, short: bool = False) -> str:
     if not np.isfinite(value):
         return ""
     if colour_by == "occupancy":
-        return f"occupancy {value:.0%} of places"
-    return f"{value:,.0f} delayed days a year"
+        return f"{value:.0%} full" if short else f"occupancy {value:.0%} of places"
+    return f"{value:,.0f} delayed days" if short else f"{value:,.0f} delayed days a year"
 
 
 def _findings_trace(findings: Sequence[Finding], layout: Layout) -> go.Scatter:

@@ -220,8 +220,29 @@ def map_section(
     intro = ("Every service, route, arrival stream and exit. Services are sized by their places; "
              "arrows by the people a year who use them. Hover over a service or route for "
              "details.")
-    return Section("map", "The system on one page", [
-        Figure(fig, edges, "Routes on the map, with people a year", note=intro)])
+    blocks: list[Any] = [Figure(fig, edges, "Routes on the map, with people a year", note=intro)]
+    delays = _delayed_days_a_year(model, results)
+    if delays is not None:
+        waits = system_map(model, results, colour_by="delayed_days", threshold=threshold)
+        waits.update_layout(title={"text": f"Where people wait to move on: {model.name}"})
+        blocks.append(Figure(waits, delays, "Delayed days a year by service", note=(
+            "The same map coloured by delayed days: days people spend in a place after they "
+            "are ready to move on, waiting for the next service.")))
+    return Section("map", "The system on one page", blocks)
+
+
+def _delayed_days_a_year(model: Model, results: Any) -> pd.DataFrame | None:
+    kpis = getattr(results, "kpis", None)
+    if not isinstance(kpis, pd.DataFrame) or not len(kpis):
+        return None
+    rows = kpis[(kpis["metric"] == "delayed_days") & (kpis["service"] != "system")]
+    if rows.empty or rows["value"].sum() <= 0:
+        return None
+    per_year = rows.groupby("service")["value"].mean() * 365.0 / model.run_days
+    names = service_names(model)
+    return pd.DataFrame({"service": [names.get(str(s), str(s)) for s in per_year.index],
+                         "delayed_days_a_year": per_year.to_numpy()}).sort_values(
+        "delayed_days_a_year", ascending=False)
 
 
 def findings_section(findings: Sequence[Finding], model: Model) -> Section | None:

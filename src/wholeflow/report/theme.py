@@ -31,7 +31,7 @@ SERIES = [NHS_BLUE, NHS_ORANGE, NHS_AQUA, NHS_PINK, NHS_GREEN, NHS_PURPLE, NHS_W
 OCCUPANCY_SCALE = [[0.0, NHS_GREEN], [0.7, "#78BE20"], [0.85, NHS_WARM_YELLOW],
                    [0.95, NHS_ORANGE], [1.0, NHS_RED]]
 #: Delayed days: pale to dark purple.
-DELAY_SCALE = [[0.0, "#F2F2F7"], [0.5, "#8E6FBF"], [1.0, NHS_PURPLE]]
+DELAY_SCALE = [[0.0, "#DCD3EC"], [0.5, "#8E6FBF"], [1.0, NHS_PURPLE]]
 
 FONT = "Arial, 'Helvetica Neue', Helvetica, sans-serif"
 

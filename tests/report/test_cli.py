@@ -100,3 +100,33 @@ def test_experiment_runs_are_read_from_their_parts(tmp_path, small_results, caps
     assert rid == "a1b2"  # the baseline, whichever run is newest
     assert len(results.kpis) == len(small_results.kpis) and "run" not in results.kpis
     assert load_run(tmp_path, "imc_weekends")[0] == "c3d4"
+
+
+def test_measures_of_the_workspace_become_spc_charts(tmp_path):
+    import numpy as np
+    import pandas as pd
+    from report_models import SMALL
+
+    (tmp_path / "wholeflow.yaml").write_text(SMALL)
+    (tmp_path / "data").mkdir()
+    weeks = pd.date_range("2024-01-01", periods=30, freq="W-MON")
+    los = np.r_[np.full(15, 32.0), np.full(15, 26.0)] + np.tile([1.0, -1.0, 0.5], 10)
+    pd.DataFrame({"date": weeks.date, "value": los}).to_csv(tmp_path / "data" / "los.csv",
+                                                           index=False)
+    (tmp_path / "measures").mkdir()
+    (tmp_path / "measures" / "rehab_los.yaml").write_text("""\
+name: Rehab unit length of stay
+definition: Mean length of stay of people leaving the rehab unit each week
+source: {csv: data/los.csv}
+unit: days
+improvement_direction: decrease
+target: 26
+pdsa:
+  - {id: 1, title: Trusted assessment, change: Accept the ward's assessment,
+     start: 2024-04-15, owner: Flow lead, status: completed}
+""")
+    ok(["report", str(tmp_path)])
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "Measures of improvement (SPC)" in html
+    assert "Rehab unit length of stay: Mean length of stay" in html
+    assert "Trusted assessment" in html  # the PDSA cycle is annotated on the chart

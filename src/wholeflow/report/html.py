@@ -65,13 +65,19 @@ def figure_html(fig: Any, div_id: str) -> Markup:
     """One figure as a div and its drawing script (plotly.js must already be on the page)."""
     height = fig.layout.height or 450
     fig = go.Figure(fig)  # a copy: the page's heading replaces the chart's own title
-    margin = fig.layout.margin
-    fig.update_layout(title={"text": ""}, margin={"t": 50 if _has_legend(fig) else 24,
-                                                  "l": margin.l, "r": margin.r, "b": margin.b})
+    fig.update_layout(title={"text": ""})
+    if not fig.layout.images:  # charts with icons (SPC) keep the room they made for them
+        fig.update_layout(margin={"t": 50 if _has_legend(fig) else 24})
     html = pio.to_html(fig, full_html=False, include_plotlyjs=False, config=PLOTLY_CONFIG,
                        div_id=div_id, default_width="100%", default_height=f"{height}px",
                        validate=False)
     return Markup(html)
+
+
+def plain_text(text: str) -> str:
+    """A plotly title without its markup: ``a<br><sup>b</sup>`` -> ``a · b``."""
+    text = re.sub(r"<br\s*/?>", " · ", text)
+    return re.sub(r"<[^>]+>", "", text).strip(" ·")
 
 
 def _has_legend(fig: go.Figure) -> bool:
@@ -102,7 +108,7 @@ def render(
                 item["number"] = n
                 item["html"] = figure_html(block.figure, f"figure-{n}-chart")
                 item["alt"] = alt_text(block.figure)
-                item["title"] = str(block.figure.layout.title.text or "")
+                item["title"] = plain_text(str(block.figure.layout.title.text or ""))
                 item["table"] = html_table(block.table, block.table_caption, threshold)
             elif kind == "Table":
                 caption = "" if block.caption == block.heading else block.caption

@@ -268,6 +268,8 @@ def measures_section(measures: Mapping[str, Any] | list[MeasureChart] | None,
             _mask_values(fig, points["value"], threshold)
             points = sup.suppress_table(points, threshold, columns=["value"])
         signals = list(getattr(m.result, "signals", []) or [])
+        fig.update_layout(meta={"alt": f"SPC chart of {m.name}, one point per period. "
+                                + " ".join(str(s) for s in signals)})
         if m.definition:
             blocks.append(Text([f"{m.name}: {m.definition}"]))
         blocks.append(Figure(fig, points, f"{m.name}: points and limits"))

@@ -60,8 +60,11 @@ def style(fig: go.Figure, title: str, alt: str, **layout: Any) -> go.Figure:
 
 
 def alt_text(fig: go.Figure) -> str:
-    """The alt text a figure function stored, or its title."""
+    """The alt text a figure function stored, or its title without markup."""
+    import re
+
     meta = fig.layout.meta
     if isinstance(meta, dict) and meta.get("alt"):
         return str(meta["alt"])
-    return str(fig.layout.title.text or "chart")
+    title = re.sub(r"<br\s*/?>", " · ", str(fig.layout.title.text or "chart"))
+    return re.sub(r"<[^>]+>", "", title)

@@ -17,6 +17,7 @@ import pandas as pd
 
 from wholeflow.report import charts, comparisons, flows
 from wholeflow.report import suppress as sup
+from wholeflow.report.diagnostic_charts import diagnostic_chart, readable_table
 from wholeflow.report.document import Bullets, Figure, Section, Table, Text
 from wholeflow.report.sections import service_names
 from wholeflow.report.tabulate import humanise
@@ -162,58 +163,14 @@ def diagnostics_section(diagnostics: Mapping[str, Any], model: Model | None,
         + (f"Counts from 1 to {threshold - 1} are shown as <{threshold}."
            if threshold is not None else "")])]
     for key, df in tables.items():
-        fig = _diagnostic_chart(key, df, names, model, threshold)
+        fig = diagnostic_chart(key, df, names, model, threshold)
         title = humanise(key)
+        table = readable_table(key, df)
         if fig is not None:
-            blocks.append(Figure(fig, df, title))
+            blocks.append(Figure(fig, table, title))
         else:
-            blocks.append(Table(df, title, title))
+            blocks.append(Table(table, title, title))
     return Section("diagnostics", "What the data shows", blocks)
-
-
-def _diagnostic_chart(key: str, df: pd.DataFrame, names: dict[str, str], model: Model | None,
-                      threshold: int | None) -> Any:
-    cols = set(df.columns)
-    if not len(df):
-        return None
-    if key == "waits_by_weekday" and {"service", "weekday"} <= cols:
-        median = next((c for c in df.columns if "median" in str(c)), None)
-        if median is not None:
-            p90 = next((c for c in df.columns if "p90" in str(c)), median)
-            waits = pd.DataFrame({"service": df["service"], "weekday": df["weekday"].map(
-                _weekday_name), "median_wait_days": df[median], "p90_wait_days": df[p90]})
-            return charts.waits_figure(waits, names)
-    if key in ("delayed_days", "delays") and "service" in cols:
-        days = next((c for c in ("delayed_days", "days", "total_delayed_days") if c in cols),
-                    None)
-        split = next((c for c in ("cause", "destination", "target") if c in cols), None)
-        if days is not None:
-            by = pd.DataFrame({"service": df["service"],
-                               "cause": df[split] if split else "all",
-                               "days": df[days].astype(float)})
-            return charts.delayed_days_figure(by, names)
-    if key == "variants":
-        path = next((c for c in ("path", "variant") if c in cols), None)
-        count = next((c for c in ("people", "count", "journeys", "n") if c in cols), None)
-        if path is not None and count is not None:
-            v = df.rename(columns={path: "path", count: "people"}).head(10)
-            if threshold is not None:
-                v = v[~v["people"].map(lambda x: sup.is_small(x, threshold))]
-            return flows.variants_figure(v, model)
-    if key == "length_of_stay" and "service" in cols:
-        need = {"p25", "median", "p75"}
-        if need <= cols:
-            summary = df.assign(p5=df.get("p5", df["p25"]), p95=df.get("p95", df["p75"]),
-                                mean=df.get("mean", df["median"]))
-            return charts.length_of_stay_figure(summary, names)
-    return None
-
-
-def _weekday_name(value: Any) -> Any:
-    if isinstance(value, int | np.integer) and 0 <= int(value) < 7:
-        return charts.WEEKDAY_NAMES[int(value)]
-    text = str(value)[:3].capitalize()
-    return text if text in charts.WEEKDAY_NAMES else value
 
 
 def scenarios_section(comparison: pd.DataFrame | None, sensitivity: pd.DataFrame | None,

@@ -42,7 +42,9 @@ def summary_section(
     observed: Any = None, threshold: int | None = None,
 ) -> Section:
     """Headline numbers and what the report is about."""
-    text = [model.description] if model.description else []
+    # the description's first line is the page's subtitle; the rest is said here
+    more = model.description.strip().split("\n", 1)[1:] if model.description else []
+    text = [" ".join(more[0].split())] if more and more[0].strip() else []
     facts = (f"{model.name} has {len(model.services)} services, {len(model.arrivals)} arrival "
              f"stream{'s' if len(model.arrivals) != 1 else ''} and {len(model.exits)} exits.")
     if results is not None:

@@ -14,6 +14,9 @@ __version__ = "0.1.0"
 # public name -> module that defines it
 _EXPORTS: dict[str, str] = {
     "load_model": "wholeflow.model.loader",
+    "parse_model": "wholeflow.model.loader",
+    "apply_scenario": "wholeflow.model.scenarios",
+    "list_scenarios": "wholeflow.model.scenarios",
     "simulate": "wholeflow.engine.simulate",
     "Results": "wholeflow.engine.results",
     "Model": "wholeflow.model.schema",
@@ -54,7 +57,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from wholeflow.measure.result import SpcResult
     from wholeflow.measure.sources import measure_series, measure_spc
     from wholeflow.measure.spc import spc
-    from wholeflow.model.loader import load_model
+    from wholeflow.model.loader import load_model, parse_model
+    from wholeflow.model.scenarios import apply_scenario, list_scenarios
     from wholeflow.model.schema import Model
     from wholeflow.report.build import build_report, write_report
     from wholeflow.report.findings import load_findings

@@ -125,15 +125,28 @@ def test_route_into_a_rejecting_service_needs_on_reject(small, h):
     assert p.fix == "add on_reject: <exit or service>"
 
 
-def test_on_reject_target_must_accept_everyone(small, h):
+def test_on_reject_to_a_service_that_may_reject_too_is_a_warning(small, h):
     text = h.replace(small, "    holds_on_transfer: false\n",
                      "    holds_on_transfer: false\n    referral: {acceptance: 0.9}\n")
+    # the routes into home_care now need on_reject
     found = h.problems(text)
-    p = h.only(found, "may reject them too")
-    assert p.path == "routes.acute[0].on_reject"
-    # and the routes into home_care now need on_reject too
-    assert {q.path for q in found} == {"routes.acute[0].on_reject", "routes.acute[1]",
-                                       "routes.rehab[0]"}
+    assert {q.path for q in found} == {"routes.acute[1]", "routes.rehab[0]"}
+    text = h.replace(text, "{to: home_care, probability: 0.3}",
+                     "{to: home_care, probability: 0.3, on_reject: home}")
+    text = h.replace(text, "{to: home_care, probability: 0.5}",
+                     "{to: home_care, probability: 0.5, on_reject: home}")
+    # acute's own route to home_care says where a second rejection goes: no warning
+    assert parse_model(text).warnings == []
+    text = h.replace(text, "{to: home_care, probability: 0.3, on_reject: home}",
+                     "{to: home_care, probability: 0.3}")
+    found = h.problems(text)
+    assert [q.path for q in found] == ["routes.acute[1]"]
+    text = h.replace(text, "{to: home_care, probability: 0.3}",
+                     "{to: died, probability: 0.3}")
+    text = h.replace(text, "{to: died, probability: 0.05}", "{to: home, probability: 0.05}")
+    [w] = parse_model(text).warnings
+    assert w.path == "routes.acute[0].on_reject"
+    assert "leave to 'home' (the first exit)" in w.message
 
 
 def test_on_reject_back_to_the_same_service(small, h):

@@ -17,7 +17,6 @@ SERVICE_COLUMNS = {
     "mean_length_of_stay": "LOS (days)",
     "mean_wait_days": "wait (days)",
     "delayed_days": "delayed days",
-    "rejected_referrals": "rejected",
 }
 SYSTEM_ROWS = {
     "arrivals": "arrivals",
@@ -54,7 +53,16 @@ def plus_minus(mean: float, low: float, high: float) -> str:
     """'mean ±half-width': the compact form used in wide tables."""
     if math.isnan(low) or math.isnan(high) or low == high:
         return number(mean)
-    return f"{number(mean)} ±{number((high - low) / 2)}"
+    return f"{number(mean)} ±{significant((high - low) / 2)}"
+
+
+def significant(x: float, digits: int = 2) -> str:
+    """A half-width to two significant figures: 673 -> '670', 1.894 -> '1.9'."""
+    if x == 0 or math.isnan(x):
+        return number(x)
+    magnitude = math.floor(math.log10(abs(x)))
+    rounded = round(x, digits - 1 - magnitude)
+    return f"{rounded:,.{max(0, digits - 1 - magnitude)}f}"
 
 
 def summary_tables(summary: pd.DataFrame, title: str) -> list[Table]:
@@ -66,7 +74,7 @@ def summary_tables(summary: pd.DataFrame, title: str) -> list[Table]:
     }
     services = [s for s in dict.fromkeys(summary["service"]) if s != "system"]
     t = Table(title=f"{title}: services (mean ±95 % CI half-width)", title_justify="left")
-    t.add_column("service")
+    t.add_column("service", no_wrap=True)
     for title_ in SERVICE_COLUMNS.values():
         t.add_column(title_, justify="right")
     for s in services:

@@ -53,6 +53,11 @@ def prepare_series(
     """Check and normalise ``data`` for ``chart``; see the module docstring for the rules."""
     raw = _as_frame(data, date_column, value_column, denominator_column)
     warnings: list[str] = []
+    if chart == "c" and "denominator" in raw:
+        # a c chart counts events in equal areas of opportunity: a denominator has no place
+        raw = raw.drop(columns="denominator")
+        warnings.append("a c chart plots counts and ignores the denominator; use a u chart "
+                        "for rates with varying exposure")
     dates, has_dates = _parse_dates(raw["date"])
     numerator = _parse_numbers(raw["numerator"], value_column)
     denominator = (

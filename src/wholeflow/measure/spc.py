@@ -22,7 +22,7 @@ from wholeflow.measure.limits import Limits
 from wholeflow.measure.result import POINT_COLUMNS, SpcResult
 from wholeflow.measure.rules import LONG_RUN, OUTSIDE, RuleHits, by_priority, mdc_rules
 from wholeflow.measure.runchart import RunsAnalysis, run_chart_limits, runs_analysis
-from wholeflow.measure.series import PreparedSeries, label, prepare_series
+from wholeflow.measure.series import label, prepare_series
 from wholeflow.measure.signals import describe
 from wholeflow.measure.xmr import xmr_limits
 
@@ -91,7 +91,7 @@ def spc(
     series = prepare_series(data, chart=chart, date_column=date_column,
                             value_column=value_column, denominator_column=denominator_column)
     warnings = list(series.warnings)
-    frame = _values_for(chart, series, warnings)
+    frame = series.frame.copy()  # a c chart's denominator was dropped when prepared
     if len(frame) < 2:
         raise MeasureError(
             f"an SPC chart needs at least 2 points; got {len(frame)} usable "
@@ -165,15 +165,6 @@ def _check_options(
         isinstance(target, (int, float, np.number)) and math.isfinite(float(target))
     ):
         raise MeasureError(f"the target must be a number, got {target!r}")
-
-
-def _values_for(chart: str, series: PreparedSeries, warnings: list[str]) -> pd.DataFrame:
-    frame = series.frame.copy()
-    if chart == "c" and frame["denominator"].notna().any():
-        warnings.append("a c chart plots counts and ignores the denominator; use a u chart "
-                        "for rates with varying exposure")
-        frame["value"] = frame["numerator"]
-    return frame
 
 
 def _segment_ids(

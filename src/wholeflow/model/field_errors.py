@@ -202,15 +202,11 @@ def _explain(item: _Located, data: Any, root: type[BaseModel]) -> tuple[str, str
     return f"{err['msg'][:1].lower()}{err['msg'][1:]}, got {got}", None, item.path
 
 
-def _number(value: Any) -> str:
-    return show(value)
-
-
 _SIMPLE: dict[str, Callable[[dict[str, Any]], str]] = {
-    "greater_than_equal": lambda c: f"must be at least {_number(c.get('ge'))}, got {{got}}",
-    "greater_than": lambda c: f"must be more than {_number(c.get('gt'))}, got {{got}}",
-    "less_than_equal": lambda c: f"must be at most {_number(c.get('le'))}, got {{got}}",
-    "less_than": lambda c: f"must be less than {_number(c.get('lt'))}, got {{got}}",
+    "greater_than_equal": lambda c: f"must be at least {show(c.get('ge'))}, got {{got}}",
+    "greater_than": lambda c: f"must be more than {show(c.get('gt'))}, got {{got}}",
+    "less_than_equal": lambda c: f"must be at most {show(c.get('le'))}, got {{got}}",
+    "less_than": lambda c: f"must be less than {show(c.get('lt'))}, got {{got}}",
     "int_from_float": lambda c: "must be a whole number, got {got}",
     "int_type": lambda c: "must be a whole number, got {got}",
     "int_parsing": lambda c: "must be a whole number, got {got}",

@@ -276,7 +276,7 @@ class _Checker:
                          "change the probabilities so they add up to 1")
 
     def _rejections(self) -> None:
-        for sid, path, _, routes in self._route_lists():
+        for sid, path, klass, routes in self._route_lists():
             for i, route in enumerate(routes):
                 here: Path = (*path, i)
                 target = self.m.services.get(route.to)
@@ -298,11 +298,22 @@ class _Checker:
                     continue
                 fallback = self.m.services.get(route.on_reject)
                 if fallback is not None and fallback.referral.acceptance < 1:
-                    self.add((*here, "on_reject"), f"rejected referrals go to {route.on_reject}, "
-                             f"which may reject them too (acceptance "
-                             f"{fallback.referral.acceptance:g}), leaving them nowhere to go",
-                             "send rejected referrals to an exit or to a service with "
-                             "acceptance: 1")
+                    self._second_rejection(sid, klass, here, route.on_reject,
+                                           fallback.referral.acceptance)
+
+    def _second_rejection(self, sid: str, klass: str | None, here: Path, fallback: str,
+                          acceptance: float) -> None:
+        """A re-referral to ``fallback`` follows the source's own route to it, if any."""
+        own = [r for r in self.m.routes_for(sid, klass or DEFAULT_CLASS)
+               if r.to == fallback and r.on_reject is not None]
+        if own:
+            return
+        first_exit = next(iter(self.m.exits), "home")
+        self.warn((*here, "on_reject"), f"rejected referrals go to {fallback}, which may reject "
+                  f"them too (acceptance {acceptance:g}); {sid} has no route to {fallback} "
+                  f"with its own on_reject, so people rejected twice leave to '{first_exit}' "
+                  "(the first exit)", f"add a route from {sid} to {fallback} with on_reject "
+                  "(probability 0 is fine), or send rejected referrals to an exit")
 
     # -- flow ------------------------------------------------------------------------------
 

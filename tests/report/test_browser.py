@@ -45,14 +45,63 @@ def test_report_opens_offline_with_no_errors(chromium, tmp_path, bolton_results,
     findings = parse_findings(FINDINGS, "findings.yaml", model)
     page = write_report(tmp_path / "report.html", model, results=bolton_results,
                         comparison=comparison, sensitivity=sensitivity, findings=findings)
-    shots = {"viewport": ARTEFACTS / "report.png", "#figure-1": ARTEFACTS / "map.png"}
+    shots = {"#scenarios": ARTEFACTS / "report-scenarios.png"}
     seen = open_page(chromium, page, tmp_path / "profile", shots, height=1900)
     assert seen.errors == []
     assert seen.figures >= 10
     assert seen.plots == seen.figures  # every chart was drawn
+    assert_picture(shots["#scenarios"])
+
+
+def assert_picture(path):
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert path.stat().st_size > 20_000  # a picture, not a blank page
+
+
+def test_bolton_example_report_in_the_browser(chromium, tmp_path):
+    """The shipped Bolton example, simulated, with findings: what ``wholeflow demo`` shows."""
+    import shutil
+
+    import wholeflow
+    from wholeflow.report import report_workspace
+
+    workspace = tmp_path / "bolton"
+    shutil.copytree(Path(wholeflow.__file__).parent / "examples" / "bolton", workspace)
+    (workspace / "findings").mkdir()
+    (workspace / "findings" / "diagnostic-day.yaml").write_text(BOLTON_FINDINGS)
+    model = wholeflow.load_model(workspace)
+    results = wholeflow.simulate(model, replications=3, seed=1)
+    files = report_workspace(workspace, results=results)
+    shots = {"viewport": ARTEFACTS / "report.png", "#figure-1": ARTEFACTS / "map.png"}
+    seen = open_page(chromium, files.html, tmp_path / "profile", shots, height=1900)
+    assert seen.errors == []
+    assert seen.plots == seen.figures >= 8
     for path in shots.values():
-        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-        assert path.stat().st_size > 20_000  # a picture, not a blank page
+        assert_picture(path)
+
+
+BOLTON_FINDINGS = """
+- arrow: information
+  kind: root cause
+  source: staff
+  services: [darley_court]
+  text: The referral form is so long that staff fill it in badly just to get it done.
+- arrow: people
+  kind: no-no
+  source: lived experience
+  services: [acute]
+  text: This person had told their story 10 times before they even reached us.
+- arrow: workforce
+  kind: nugget
+  source: staff
+  services: [reablement]
+  text: Therapy instructors now meet people within 24 hours of leaving a bedded unit.
+- arrow: finance and resources
+  kind: niggle
+  source: data
+  services: [imc_at_home]
+  text: IMC@Home does not take referrals at weekends; Friday referrals wait until Monday.
+"""
 
 
 def test_the_check_catches_errors_and_outside_requests(chromium, tmp_path):

@@ -57,11 +57,21 @@ def test_results_colour_by_occupancy_and_delayed_days(small_results):
 
 def test_labels_show_places_acceptance_and_referral_days(small_model):
     fig = system_map(small_model)
-    texts = [a.text for a in fig.layout.annotations]
+    texts = [a.text.replace("<br>", " ") for a in fig.layout.annotations]
     home_care = next(t for t in texts if t.startswith("<b>Home care"))
     assert "80% accepted" in home_care
     assert "referrals Mon–Fri, not bank holidays" in home_care
-    assert "<b>Rehab unit</b> <i>300% full</i><br>20 places" in texts  # expected: 3 a day x 20 d
+    assert "<b>Rehab unit</b> <i>300% full</i> 20 places" in texts  # 3 a day x 20 days / 20
+
+
+def test_long_names_are_wrapped_and_asides_set_smaller():
+    from wholeflow.report.map import label_lines
+
+    lines = label_lines("Darley Court (nursing-led community beds)", ["50 places · 46% accepted"],
+                        width=20, shown="84% full")
+    assert lines[0] == "<b>Darley Court</b> <i>84% full</i>"
+    assert lines[1] == '<span style="font-size:11px">nursing-led</span>'
+    assert all(len(line) <= 20 for line in lines[3:])
 
 
 def test_findings_are_badges_beside_services_and_routes(small_model):

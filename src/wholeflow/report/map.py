@@ -14,6 +14,7 @@ table fallback) can check it: the ``services`` trace holds one point per service
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -45,7 +46,8 @@ ColourBy = Literal["occupancy", "delayed_days"]
 MIN_NODE, MAX_NODE, UNLIMITED_NODE = 20.0, 58.0, 30.0
 MAX_EDGE_WIDTH = 12.0
 ROW_PX = 125
-NOMINAL_WIDTH = 1150  # px: the report's page width, used to stop arrows at a circle's rim
+LINE_PX = 15  # height of one 12 px label line
+NOMINAL_WIDTH = 1070  # px: the report's chart width, used to stop arrows at a circle's rim
 EDGE_GREY = "rgba(118,134,146,0.55)"
 ARROW_GREY = "#5C6F7C"
 NO_VALUE = "#AEB7BD"  # services with nothing to colour by (no places, no results)
@@ -87,9 +89,14 @@ def system_map(
     fig = go.Figure()
     widths = _edge_widths(graph.edges)
     sizes = _node_sizes(graph)
-    height = max(480, ROW_PX * layout.widest + 170)
-    x_range = [-0.35, len(layout.layers) - 0.45]
-    y_range = [min(layout.y.values(), default=0) - 0.6, max(layout.y.values(), default=0) + 0.75]
+    labels = _labels(graph, layout, sizes, colours, colour_by)
+    lines = max((a["text"].count("<br>") + 1 for a in labels), default=1)
+    row_px = max(ROW_PX, LINE_PX * lines + 60)  # room for the tallest label between rows
+    height = max(480, row_px * layout.widest + 170)
+    pad = (LINE_PX * lines + MAX_NODE / 2 + 12) / row_px
+    x_range = [-0.42, len(layout.layers) - 0.58]
+    y_range = [min(layout.y.values(), default=0) - max(0.6, pad * 0.6),
+               max(layout.y.values(), default=0) + max(0.75, pad)]
     frame = _frame(x_range, y_range, height)
     for edge, width in zip(graph.edges, widths, strict=True):
         _draw_edge(fig, edge, width, layout, frame, sizes)
@@ -111,11 +118,10 @@ def system_map(
         height=height,
         showlegend=False,
         hovermode="closest",
-        margin={"l": 10, "r": 10, "t": 60, "b": 50},
+        margin={"l": 10, "r": 90, "t": 60, "b": 50},
         xaxis={"visible": False, "range": x_range, "fixedrange": True},
         yaxis={"visible": False, "range": y_range, "fixedrange": True},
-        annotations=[*_labels(graph, layout, sizes, colours, colour_by),
-                     _key_note(source, colour_by)],
+        annotations=[*labels, _key_note(source, colour_by)],
     )
     return fig
 
@@ -253,7 +259,7 @@ class _Frame:
 
 
 def _frame(x_range: list[float], y_range: list[float], height: float) -> _Frame:
-    plot_w = NOMINAL_WIDTH - 40
+    plot_w = NOMINAL_WIDTH - 100
     plot_h = height - 120
     return _Frame((x_range[1] - x_range[0]) / plot_w, (y_range[1] - y_range[0]) / plot_h)
 
@@ -349,35 +355,52 @@ def _colour_bar(
                 "colorbar": {"title": {"text": colour_title, "font": {"size": 12}},
                              "thickness": 12, "len": 0.4,
                              "tickformat": ".0%" if colour_by == "occupancy" else ",.0f",
-                             "x": 1.0, "y": 1.0, "yanchor": "top"}},
+                             "x": 1.01, "xanchor": "left", "y": 1.0, "yanchor": "top"}},
     )
 
 
 def _labels(graph: SystemGraph, layout: Layout, sizes: dict[str, float],
             colours: dict[str, float], colour_by: ColourBy) -> list[dict[str, Any]]:
-    """Name and facts of every node, on a white card above it (beside it for exits)."""
+    """Name and facts of every node on a white card: above services and arrival streams,
+    below exits; wrapped to the width of a column so neighbours do not overlap."""
+    width = _wrap_width(len(layout.layers))
     out = []
     for n in graph.nodes:
-        lines = [f"<b>{n.label}</b>"]
-        if n.kind == "service" and n.details:
-            lines.append(" · ".join(n.details[:2]))
-            lines += n.details[2:]
+        shown = ""
+        if n.kind == "service":
             shown = _colour_words(colours.get(n.id, math.nan), colour_by, short=True)
-            if shown:
-                lines[0] += f" <i>{shown}</i>"
-        else:
-            lines += n.details
-        beside = n.kind == "exit"
+        lines = label_lines(n.label, n.details if n.kind != "service" else
+                            [" · ".join(n.details[:2]), *n.details[2:]], width, shown)
+        below = n.kind == "exit"
         out.append({
             "x": layout.x[n.id], "y": layout.y[n.id], "xref": "x", "yref": "y",
-            "text": "<br>".join(lines), "showarrow": False,
-            "xanchor": "left" if beside else "center", "yanchor": "middle" if beside else "bottom",
-            "xshift": sizes[n.id] / 2 + 4 if beside else 0,
-            "yshift": 0 if beside else sizes[n.id] / 2 + 2,
+            "text": "<br>".join(lines), "showarrow": False, "xanchor": "center",
+            "yanchor": "top" if below else "bottom",
+            "yshift": -(sizes[n.id] / 2 + 2) if below else sizes[n.id] / 2 + 2,
             "bgcolor": "rgba(255,255,255,0.85)", "borderpad": 2,
-            "font": {"size": 12, "color": "#212B32"}, "align": "left" if beside else "center",
+            "font": {"size": 12, "color": "#212B32"}, "align": "center",
         })
     return out
+
+
+def _wrap_width(columns: int) -> int:
+    """Characters per label line that fit one column of the map (about 6.5 px a character)."""
+    column_px = (NOMINAL_WIDTH - 130) / max(columns - 0.2, 1.0)
+    return int(min(max(column_px * 0.92 / 6.0, 14), 34))
+
+
+def label_lines(label: str, details: Sequence[str], width: int, shown: str = "") -> list[str]:
+    """``Darley Court (nursing-led beds)`` -> bold name, the aside smaller, then the facts."""
+    name, _, aside = label.partition(" (")
+    lines = [f"<b>{line}</b>" for line in textwrap.wrap(name, width) or [name]]
+    if shown:
+        lines[-1] += f" <i>{shown}</i>"
+    if aside:
+        lines += [f'<span style="font-size:11px">{line}</span>'
+                  for line in textwrap.wrap(aside.rstrip(")"), width)]
+    for detail in details:
+        lines += textwrap.wrap(detail, width)
+    return lines
 
 
 def _colour_words(value: float, colour_by: ColourBy, short: bool = False) -> str:

@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import subprocess
+import threading
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -77,6 +78,8 @@ def _start(chromium: str, profile: Path) -> tuple[subprocess.Popen, str]:
     for line in proc.stderr:  # blocks until Chromium says where DevTools listens
         if "DevTools listening on" in line:
             url = line.split("DevTools listening on", 1)[1].strip()
+            # keep reading what Chromium logs, so a full pipe never blocks it
+            threading.Thread(target=proc.stderr.read, daemon=True).start()
             return proc, url.split("/devtools/")[0].replace("ws://", "http://")
     proc.kill()
     raise RuntimeError("Chromium exited before opening DevTools")

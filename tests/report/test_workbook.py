@@ -63,3 +63,16 @@ def test_no_cell_is_a_formula(book):
 def test_small_counts_are_suppressed_with_imported_data(book):
     assert [c.value for c in book["Data Referrals"]["B"]][1:] == ["<8", 250]
     assert "on: counts 1 to 7 shown as <8" in [c.value for c in book["About"]["B"]]
+
+
+def test_spc_points_of_a_count_measure_are_suppressed(tmp_path, small_model):
+    from types import SimpleNamespace
+
+    points = pd.DataFrame({"date": pd.date_range("2025-01-06", periods=3, freq="W"),
+                           "value": [3.0, 12.0, 0.0], "centre": [5.0, 5.0, 5.0]})
+    path = write_workbook(tmp_path / "m.xlsx", small_model,
+                          measures={"Breaches": SimpleNamespace(points=points)},
+                          suppress_small_numbers=True)
+    ws = openpyxl.load_workbook(path)["SPC Breaches"]
+    assert [c.value for c in ws["B"]][1:] == ["<8", 12, 0]
+    assert [c.value for c in ws["C"]][1:] == [5, 5, 5]  # limits are not counts

@@ -221,7 +221,7 @@ def measures_section(measures: Mapping[str, Any] | list[MeasureChart] | None,
     for m in items:
         fig = spc_figure(m.result, title=m.name, pdsa=m.pdsa)
         points = getattr(m.result, "points", pd.DataFrame())
-        if threshold is not None and _looks_like_counts(points):
+        if threshold is not None and looks_like_counts(points):
             _mask_values(fig, points["value"], threshold)
             points = sup.suppress_table(points, threshold, columns=["value"])
         signals = list(getattr(m.result, "signals", []) or [])
@@ -235,7 +235,7 @@ def measures_section(measures: Mapping[str, Any] | list[MeasureChart] | None,
     return Section("measures", "Measures of improvement (SPC)", blocks) if blocks else None
 
 
-def _looks_like_counts(points: Any) -> bool:
+def looks_like_counts(points: Any) -> bool:
     """A measure of whole numbers (breaches a week, people waiting) is a count."""
     if not isinstance(points, pd.DataFrame) or "value" not in points:
         return False

@@ -24,7 +24,7 @@ DEFAULT_THRESHOLD = 8
 COUNT_WORDS = ("people", "persons", "patients", "referrals", "stays", "admissions",
                "discharges", "journeys", "arrivals", "departures", "rejected", "accepted",
                "stranded", "count", "number", "attendances", "breaches", "events", "rows",
-               "readmissions", "frequency", "transfers")
+               "readmissions", "frequency", "transfers", "numerator", "denominator")
 #: Integer columns that are labels or sizes, not counts of people.
 NOT_COUNTS = {"replication", "stint", "step", "weekday", "day", "year", "month", "week", "hour",
               "rank", "segment", "capacity", "id", "order", "assessments", "handovers",

@@ -25,6 +25,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from wholeflow.report import suppress as sup
 from wholeflow.report.build import suppression_threshold
 from wholeflow.report.comparisons import comparison_table, sensitivity_table
+from wholeflow.report.sections_results import looks_like_counts
 from wholeflow.report.tabulate import RATE_WORDS, humanise
 
 if TYPE_CHECKING:
@@ -115,6 +116,8 @@ def write_workbook(
     _about(about, model, tables, limit)
     used = {"About"}
     for name, df in tables.items():
+        if limit is not None and name.startswith("SPC ") and looks_like_counts(df):
+            df = sup.suppress_table(df, limit, ["value"])  # a measure that counts people
         ws = wb.create_sheet(_sheet_name(name, used))
         _write_table(ws, df, limit)
     out = Path(path)

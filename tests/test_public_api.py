@@ -27,6 +27,11 @@ PINNED = {
     "simulate",
     "spc",
     "spc_figure",
+    "build_report",
+    "write_report",
+    "write_workbook",
+    "system_map",
+    "load_findings",
 }
 
 

@@ -32,6 +32,11 @@ _EXPORTS: dict[str, str] = {
     "load_measures": "wholeflow.measure.register",
     "measure_series": "wholeflow.measure.sources",
     "measure_spc": "wholeflow.measure.sources",
+    "build_report": "wholeflow.report.build",
+    "write_report": "wholeflow.report.build",
+    "write_workbook": "wholeflow.report.workbook",
+    "system_map": "wholeflow.report.map",
+    "load_findings": "wholeflow.report.findings",
     "ExperimentError": "wholeflow.errors",
     "compare": "wholeflow.experiment.compare",
     "search_capacity": "wholeflow.experiment.search",
@@ -63,6 +68,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from wholeflow.model.loader import load_model, parse_model
     from wholeflow.model.scenarios import apply_scenario, list_scenarios
     from wholeflow.model.schema import Model
+    from wholeflow.report.build import build_report, write_report
+    from wholeflow.report.findings import load_findings
+    from wholeflow.report.map import system_map
+    from wholeflow.report.workbook import write_workbook
 
 
 def __getattr__(name: str) -> Any:

@@ -41,6 +41,8 @@ def test_a_target_capacity_cannot_reach_is_reported_with_the_best_found(models):
     result = _search(models.triage(), "mean_wait_days@rehab <= 1", "rehab")
     assert not result.met
     assert "cannot be reached by changing the capacity of rehab" in result.message
+    assert "made no clear difference to mean wait from referral to start in rehab" in \
+        result.message
     assert "Best found" in result.message
     assert result.best.mean >= 2
     assert len(result.evaluations) >= 2

@@ -55,7 +55,7 @@ from wholeflow.experiment.session import (
 from wholeflow.experiment.stats import estimate, paired_difference
 from wholeflow.experiment.targets import Target, parse_target
 from wholeflow.experiment.variants import flat_capacity, with_capacity
-from wholeflow.experiment.wording import describe, number
+from wholeflow.experiment.wording import describe, kpi_words, level, level_decimals, number
 from wholeflow.model.schema import Model
 
 #: Largest grid of mixes screened before asking for a narrower search.
@@ -212,6 +212,7 @@ class _Search:
         self.costs, self.confidence = costs, confidence
         self.replications, self.max_replications = replications, max_replications
         self.tried: dict[tuple[tuple[int, ...], float], Evaluation] = {}
+        self.plateau: tuple[tuple[int, ...], tuple[int, ...]] | None = None  # no gain between
 
     # --- evaluating one mix -------------------------------------------------------------------
 
@@ -262,7 +263,10 @@ class _Search:
             return False
         d = paired_difference(np.asarray(before.values), np.asarray(after.values),
                               self.confidence)
-        return d.n > 1 and not d.excludes_zero
+        if d.n > 1 and not d.excludes_zero:
+            self.plateau = (before.capacities, after.capacities)
+            return True
+        return False
 
     # --- one service ----------------------------------------------------------------------------
 
@@ -389,8 +393,11 @@ class _Search:
                         for s, c in zip(self.names, best.capacities, strict=True))
         bound = best.high if t.below else best.low
         side = "upper" if t.below else "lower"
-        shown = (f"{what} {number(best.mean, 2)} on average over {best.n} replications, "
-                 f"{side} {best.confidence:.1%} bound {number(bound, 2)}")
+        words = kpi_words(t.kpi.metric, t.kpi.service)
+        places = level_decimals(best.mean, words) if math.isfinite(best.mean) else 0
+        shown = (f"{what} {level(best.mean, words, places)} on average over {best.n} "
+                 f"replications, {side} {best.confidence:.1%} bound "
+                 f"{level(bound, words, places)}")
         goal = f"{t} with {self.confidence:.0%} confidence"
         if met and len(self.names) == 1:
             return f"The smallest capacity that meets {goal} is {mix}: {shown}."
@@ -400,8 +407,14 @@ class _Search:
         if best.error:
             return (f"The target {goal} cannot be met: every capacity tried failed to run "
                     f"({best.error}).")
-        tops = ", ".join(f"{names[s]} {limits[s]}" for s in self.names)
-        return (f"The target {goal} cannot be reached by changing the capacity of "
-                f"{' and '.join(names[s] for s in self.names)} (tried up to {tops} places, or "
-                f"until more places stopped changing the KPI). Best found: {mix}: {shown}.")
+        which = " and ".join(names[s] for s in self.names)
+        if self.plateau is not None:
+            before, after = (", ".join(map(str, caps)) for caps in self.plateau)
+            why = (f"going from {before} to {after} places made no clear difference to {what}, "
+                   "so capacity there is not what holds it back")
+        else:
+            why = "tried up to " + ", ".join(f"{limits[s]} places of {names[s]}"
+                                             for s in self.names)
+        return (f"The target {goal} cannot be reached by changing the capacity of {which}: "
+                f"{why}. Best found: {mix}: {shown}.")
 

@@ -37,6 +37,10 @@ _EXPORTS: dict[str, str] = {
     "write_workbook": "wholeflow.report.workbook",
     "system_map": "wholeflow.report.map",
     "load_findings": "wholeflow.report.findings",
+    "ExperimentError": "wholeflow.errors",
+    "compare": "wholeflow.experiment.compare",
+    "search_capacity": "wholeflow.experiment.search",
+    "sensitivity": "wholeflow.experiment.sensitivity",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]
@@ -47,10 +51,14 @@ if TYPE_CHECKING:  # pragma: no cover
     from wholeflow.errors import (
         DataError,
         DeadlockError,
+        ExperimentError,
         ModelError,
         SimulationError,
         WholeflowError,
     )
+    from wholeflow.experiment.compare import compare
+    from wholeflow.experiment.search import search_capacity
+    from wholeflow.experiment.sensitivity import sensitivity
     from wholeflow.measure.errors import MeasureError
     from wholeflow.measure.figure import spc_figure
     from wholeflow.measure.register import load_measures

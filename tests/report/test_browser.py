@@ -67,8 +67,7 @@ def test_bolton_example_report_in_the_browser(chromium, tmp_path):
 
     workspace = tmp_path / "bolton"
     shutil.copytree(Path(wholeflow.__file__).parent / "examples" / "bolton", workspace)
-    (workspace / "findings").mkdir()
-    (workspace / "findings" / "diagnostic-day.yaml").write_text(BOLTON_FINDINGS)
+    assert (workspace / "findings").is_dir()  # the example ships its diagnostic findings
     model = wholeflow.load_model(workspace)
     results = wholeflow.simulate(model, replications=3, seed=1)
     files = report_workspace(workspace, results=results)
@@ -79,29 +78,6 @@ def test_bolton_example_report_in_the_browser(chromium, tmp_path):
     for path in shots.values():
         assert_picture(path)
 
-
-BOLTON_FINDINGS = """
-- arrow: information
-  kind: root cause
-  source: staff
-  services: [darley_court]
-  text: The referral form is so long that staff fill it in badly just to get it done.
-- arrow: people
-  kind: no-no
-  source: lived experience
-  services: [acute]
-  text: This person had told their story 10 times before they even reached us.
-- arrow: workforce
-  kind: nugget
-  source: staff
-  services: [reablement]
-  text: Therapy instructors now meet people within 24 hours of leaving a bedded unit.
-- arrow: finance and resources
-  kind: niggle
-  source: data
-  services: [imc_at_home]
-  text: IMC@Home does not take referrals at weekends; Friday referrals wait until Monday.
-"""
 
 
 def test_the_check_catches_errors_and_outside_requests(chromium, tmp_path):

@@ -24,11 +24,11 @@ MARKER = ".wholeflow/demo"
 
 #: The headline measures of the comparison, in this order: (metric, service, label).
 HEADLINES = [
-    ("delayed_days", "acute", "delayed bed days in acute (a year)"),
-    ("delayed_days", "system", "delayed bed days, whole system"),
-    ("mean_system_length_of_stay", "system", "system length of stay (days)"),
-    ("assessments_per_journey", "system", "assessments per journey"),
-    ("failure_demand_hours", "system", "clinical hours on rejected referrals"),
+    ("delayed_days", "acute", "acute delayed days"),
+    ("delayed_days", "system", "all delayed days"),
+    ("mean_system_length_of_stay", "system", "system LOS (days)"),
+    ("assessments_per_journey", "system", "assessments/journey"),
+    ("failure_demand_hours", "system", "failure demand (h)"),
     ("cost", "system", "cost"),
 ]
 
@@ -58,18 +58,24 @@ def comparison_table(differences, scenario: str, description: str) -> Table:  # 
     from wholeflow.cli._format import number
 
     t = Table(title=f"{scenario}: {description}", title_justify="left", show_lines=False)
-    t.add_column("measure")
+    t.add_column("measure (a year)", no_wrap=True)
     t.add_column("baseline", justify="right")
     t.add_column("scenario", justify="right")
-    t.add_column("difference (95 % CI)", justify="right")
+    t.add_column("difference (95 % CI)", justify="right", no_wrap=True)
     d = differences[differences["scenario"] == scenario].set_index(["metric", "service"])
     for metric, service, label in HEADLINES:
         if (metric, service) not in d.index:
             continue
         r = d.loc[(metric, service)]
         diff = f"{number(r['difference'])} ({number(r['ci_low'])} to {number(r['ci_high'])})"
+        if metric == "cost":  # millions keep the table narrow
+            diff = (f"{r['difference'] / 1e6:,.2f}m ({r['ci_low'] / 1e6:,.2f}m to "
+                    f"{r['ci_high'] / 1e6:,.2f}m)")
         style = "green" if bool(r["clear"]) else "dim"
-        t.add_row(label, number(r["baseline"]), number(r["mean"]), f"[{style}]{diff}[/]")
+        base, scen = number(r["baseline"]), number(r["mean"])
+        if metric == "cost":
+            base, scen = f"{r['baseline'] / 1e6:,.2f}m", f"{r['mean'] / 1e6:,.2f}m"
+        t.add_row(label, base, scen, f"[{style}]{diff}[/]")
     return t
 
 
@@ -84,7 +90,7 @@ def demo(
     """Run the Bolton example end to end: simulate, compare scenarios, write a report."""
     from wholeflow.cli._format import summary_tables
     from wholeflow.cli.run import simulate_with_progress, write_results
-    from wholeflow.experiment import compare
+    from wholeflow.experiment.compare import compare
     from wholeflow.model import load_model
     from wholeflow.model.scenarios import list_scenarios
     from wholeflow.report.workspace import report_workspace

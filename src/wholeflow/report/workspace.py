@@ -189,7 +189,7 @@ def report_workspace(
     suppress_small_numbers: bool | None = None,
     threshold: int = DEFAULT_THRESHOLD,
     results: Any = None,
-    comparison: pd.DataFrame | None = None,
+    comparison: Any = None,
     sensitivity: pd.DataFrame | None = None,
 ) -> ReportFiles:
     """Write the workspace's report (and workbook, when ``xlsx`` is given).

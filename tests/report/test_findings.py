@@ -69,7 +69,7 @@ def test_every_problem_is_reported_with_its_line(small_model):
 def test_yaml_syntax_and_duplicate_keys_are_located():
     found = problems_of("- arrow: people\n  kind: [niggle\n")
     ((path, line),) = found
-    assert line == 3 and "not valid YAML" in found[(path, line)].message
+    assert line == 3 and "YAML syntax error" in found[(path, line)].message
     found = problems_of("- arrow: people\n  arrow: workforce\n  kind: niggle\n"
                         "  source: data\n  text: x\n")
     assert ("findings[0].arrow", 2) in found

@@ -260,6 +260,33 @@ def _add_delay(dl_f, dl_i, ctr, stint, target, cause, t0, t1):
     dl_f[n, 1] = t1
 
 
+@njit(cache=True, inline="always")
+def _start(p, b, t, k, K, ps, st_f, st_i, occ, wake, in_wake, nwake, buf, boff, cur,
+           los_stream, ht, hp, ctr):
+    """Move person p into the place reserved at b: leave any place still held, start the stint
+    and schedule the end of the stay. Returns the new length of the wake list."""
+    a = ps[p, LOC]
+    if a >= 0:
+        st_f[ps[p, STINT], 6] = t
+        st_i[ps[p, STINT], 2] = b
+        occ[a] -= 1
+        if not in_wake[a]:
+            in_wake[a] = True
+            wake[nwake] = a
+            nwake += 1
+    elif ps[p, STINT] >= 0:
+        st_i[ps[p, STINT], 2] = b  # the person waited at home: this is where they went next
+    nst = ps[p, QSTINT]
+    st_f[nst, 4] = t
+    ps[p, LOC] = b
+    ps[p, STINT] = nst
+    ps[p, HELD] = 0
+    ps[p, TARGET] = -1
+    los = _draw(buf, boff, cur, los_stream[b * K + k], ctr)
+    _heap_push(ht, hp, ctr, t + los, READY, p)
+    return nwake
+
+
 # ---------------------------------------------------------------- the loop
 @njit(cache=True)
 def run_kernel(
@@ -372,25 +399,9 @@ def run_kernel(
                     d = _draw(buf, boff, cur, ps[p, DSTREAM], ctr)
                 if d > 0.0:
                     _heap_push(ht, hp, ctr, t + d, MOVE, p)
-                else:
-                    # move now: leave the held place, start here
-                    if a >= 0:
-                        st_f[ps[p, STINT], 6] = t
-                        st_i[ps[p, STINT], 2] = s
-                        occ[a] -= 1
-                        if not in_wake[a]:
-                            in_wake[a] = True
-                            wake[nwake] = a
-                            nwake += 1
-                    elif ps[p, STINT] >= 0:
-                        st_i[ps[p, STINT], 2] = s
-                    st_f[nst, 4] = t
-                    ps[p, LOC] = s
-                    ps[p, STINT] = nst
-                    ps[p, HELD] = 0
-                    ps[p, TARGET] = -1
-                    los = _draw(buf, boff, cur, los_stream[s * K + pe_i[p, 0]], ctr)
-                    _heap_push(ht, hp, ctr, t + los, READY, p)
+                else:  # move now
+                    nwake = _start(p, s, t, pe_i[p, 0], K, ps, st_f, st_i, occ, wake, in_wake,
+                                   nwake, buf, boff, cur, los_stream, ht, hp, ctr)
         if ctr[STATUS] != OK:
             return
 
@@ -534,26 +545,11 @@ def run_kernel(
 
             elif kind == MOVE:
                 b = ps[p, TARGET]
-                a = ps[p, LOC]
-                nst = ps[p, QSTINT]
-                if a >= 0:
-                    _add_delay(dl_f, dl_i, ctr, ps[p, STINT], b, TRANSFER, st_f[nst, 3], t)
-                    st_f[ps[p, STINT], 6] = t
-                    st_i[ps[p, STINT], 2] = b
-                    occ[a] -= 1
-                    if not in_wake[a]:
-                        in_wake[a] = True
-                        wake[nwake] = a
-                        nwake += 1
-                elif ps[p, STINT] >= 0:
-                    st_i[ps[p, STINT], 2] = b
-                st_f[nst, 4] = t
-                ps[p, LOC] = b
-                ps[p, STINT] = nst
-                ps[p, HELD] = 0
-                ps[p, TARGET] = -1
-                los = _draw(buf, boff, cur, los_stream[b * K + k], ctr)
-                _heap_push(ht, hp, ctr, t + los, READY, p)
+                if ps[p, LOC] >= 0:
+                    _add_delay(dl_f, dl_i, ctr, ps[p, STINT], b, TRANSFER,
+                               st_f[ps[p, QSTINT], 3], t)
+                nwake = _start(p, b, t, k, K, ps, st_f, st_i, occ, wake, in_wake, nwake, buf,
+                               boff, cur, los_stream, ht, hp, ctr)
                 break
 
             elif kind == OPEN:

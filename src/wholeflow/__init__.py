@@ -32,6 +32,15 @@ _EXPORTS: dict[str, str] = {
     "load_measures": "wholeflow.measure.register",
     "measure_series": "wholeflow.measure.sources",
     "measure_spc": "wholeflow.measure.sources",
+    "build_report": "wholeflow.report.build",
+    "write_report": "wholeflow.report.build",
+    "write_workbook": "wholeflow.report.workbook",
+    "system_map": "wholeflow.report.map",
+    "load_findings": "wholeflow.report.findings",
+    "ExperimentError": "wholeflow.errors",
+    "compare": "wholeflow.experiment.compare",
+    "search_capacity": "wholeflow.experiment.search",
+    "sensitivity": "wholeflow.experiment.sensitivity",
     "import_events": "wholeflow.data.importer",
     "ImportReport": "wholeflow.data.importer",
     "Store": "wholeflow.data.store",
@@ -58,10 +67,14 @@ if TYPE_CHECKING:  # pragma: no cover
     from wholeflow.errors import (
         DataError,
         DeadlockError,
+        ExperimentError,
         ModelError,
         SimulationError,
         WholeflowError,
     )
+    from wholeflow.experiment.compare import compare
+    from wholeflow.experiment.search import search_capacity
+    from wholeflow.experiment.sensitivity import sensitivity
     from wholeflow.measure.errors import MeasureError
     from wholeflow.measure.figure import spc_figure
     from wholeflow.measure.register import load_measures
@@ -71,6 +84,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from wholeflow.model.loader import load_model, parse_model
     from wholeflow.model.scenarios import apply_scenario, list_scenarios
     from wholeflow.model.schema import Model
+    from wholeflow.report.build import build_report, write_report
+    from wholeflow.report.findings import load_findings
+    from wholeflow.report.map import system_map
+    from wholeflow.report.workbook import write_workbook
 
 
 def __getattr__(name: str) -> Any:

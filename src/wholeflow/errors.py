@@ -81,6 +81,10 @@ class DeadlockError(SimulationError):
             "out of the circle."
         )
 
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        # rebuilt from its own arguments, so it crosses process boundaries intact
+        return (DeadlockError, (self.services, self.day))
+
 
 class EventBudgetError(SimulationError):
     """The run used more events than its budget: most likely a runaway loop in the model."""

@@ -129,7 +129,7 @@ def test_a_baseline_under_12_points_is_refused(tmp_path):
 def test_invalid_yaml_gives_the_line(tmp_path):
     write(tmp_path, "m.yaml", GOOD.replace("unit: days", "unit: [days"))
     [problem] = problems_of(tmp_path)
-    assert "not valid YAML" in problem.message
+    assert "YAML syntax error" in problem.message
     assert problem.line is not None and problem.line >= 6
 
 

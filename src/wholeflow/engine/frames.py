@@ -18,8 +18,9 @@ from wholeflow.tables import DELAY_CAUSES
 
 
 def _ts(cm: CompiledModel, days: np.ndarray) -> pd.DatetimeIndex:
-    origin = pd.Timestamp(cm.start_date)
-    return origin + pd.to_timedelta(days, unit="D")
+    """Model days as timestamps to the nearest second (what extracts carry, and readable)."""
+    origin = pd.Timestamp(cm.start_date).as_unit("s")
+    return origin + pd.to_timedelta(np.round(days * 86400.0), unit="s").as_unit("s")
 
 
 def _names(cm: CompiledModel) -> np.ndarray:

@@ -45,6 +45,21 @@ INFO = 7
 NEV = 8  # events processed
 NCTR = 9
 
+# columns of the per-person state table ps (ints) and pf (floats)
+LOC = 0  # service where the person holds a place (-1: none)
+STINT = 1  # current (or last) stint
+QSTINT = 2  # stint created at the service they queue for
+TARGET = 3  # service referred to
+SRC = 4  # service whose routes apply to the current referral
+ONREJ = 5  # where a rejection sends them
+DSTREAM = 6  # random stream of the current route's transfer delay
+REFROW = 7  # row of the current referral
+NXT = 8  # next person in the same queue
+HELD = 9  # 1 while holding a place and waiting to move on
+N_PERSON_INTS = 10
+REFT = 0  # when the current referral was sent
+TRID = 1  # its triage time (open days)
+
 # statuses
 OK = 0
 GROW_PEOPLE = 1
@@ -184,24 +199,24 @@ def _draw(buf, boff, cur, k, ctr):
 
 # ---------------------------------------------------------------- queues (linked lists)
 @njit(cache=True, inline="always")
-def _enqueue(qh, qt, qlen, nxt, s, level, n_levels, p):
+def _enqueue(qh, qt, qlen, ps, s, level, n_levels, p):
     q = s * n_levels + level
-    nxt[p] = -1
+    ps[p, NXT] = -1
     if qt[q] < 0:
         qh[q] = p
     else:
-        nxt[qt[q]] = p
+        ps[qt[q], NXT] = p
     qt[q] = p
     qlen[s] += 1
 
 
 @njit(cache=True, inline="always")
-def _dequeue(qh, qt, qlen, nxt, s, n_levels):
+def _dequeue(qh, qt, qlen, ps, s, n_levels):
     for lv in range(n_levels):
         q = s * n_levels + lv
         p = qh[q]
         if p >= 0:
-            qh[q] = nxt[p]
+            qh[q] = ps[p, NXT]
             if qh[q] < 0:
                 qt[q] = -1
             qlen[s] -= 1
@@ -245,6 +260,33 @@ def _add_delay(dl_f, dl_i, ctr, stint, target, cause, t0, t1):
     dl_f[n, 1] = t1
 
 
+@njit(cache=True, inline="always")
+def _start(p, b, t, k, K, ps, st_f, st_i, occ, wake, in_wake, nwake, buf, boff, cur,
+           los_stream, ht, hp, ctr):
+    """Move person p into the place reserved at b: leave any place still held, start the stint
+    and schedule the end of the stay. Returns the new length of the wake list."""
+    a = ps[p, LOC]
+    if a >= 0:
+        st_f[ps[p, STINT], 6] = t
+        st_i[ps[p, STINT], 2] = b
+        occ[a] -= 1
+        if not in_wake[a]:
+            in_wake[a] = True
+            wake[nwake] = a
+            nwake += 1
+    elif ps[p, STINT] >= 0:
+        st_i[ps[p, STINT], 2] = b  # the person waited at home: this is where they went next
+    nst = ps[p, QSTINT]
+    st_f[nst, 4] = t
+    ps[p, LOC] = b
+    ps[p, STINT] = nst
+    ps[p, HELD] = 0
+    ps[p, TARGET] = -1
+    los = _draw(buf, boff, cur, los_stream[b * K + k], ctr)
+    _heap_push(ht, hp, ctr, t + los, READY, p)
+    return nwake
+
+
 # ---------------------------------------------------------------- the loop
 @njit(cache=True)
 def run_kernel(
@@ -274,19 +316,10 @@ def run_kernel(
     dl_i[d] = (stint, target, cause); dl_f[d] = (start, end)
     """
     P = pe_i.shape[0]
-    # person state
-    loc = np.full(P, -1, np.int64)  # service where the person holds a place (-1: none)
-    stint = np.full(P, -1, np.int64)  # current (or last) stint
-    qstint = np.full(P, -1, np.int64)  # stint created at the service they queue for
-    target = np.full(P, -1, np.int64)  # service referred to
-    src = np.full(P, -1, np.int64)  # service whose routes apply to the current referral
-    onrej = np.full(P, -1, np.int64)
-    dstream = np.full(P, -1, np.int64)
-    ref_time = np.zeros(P)
-    tri_dur = np.zeros(P)
-    ref_row = np.full(P, -1, np.int64)
-    held = np.zeros(P, np.bool_)
-    nxt = np.full(P, -1, np.int64)
+    # person state, one row per person so a person's fields share cache lines
+    ps = np.full((P, N_PERSON_INTS), -1, np.int64)
+    ps[:, HELD] = 0
+    pf = np.zeros((P, 2))
     # service state
     occ = np.zeros(S, np.int64)
     qh = np.full(S * n_levels, -1, np.int64)
@@ -316,14 +349,14 @@ def run_kernel(
         if st < 0:
             return
         if init_queued[i]:
-            qstint[p] = st
-            _enqueue(qh, qt, qlen, nxt, s, class_level[init_class[i]], n_levels, p)
+            ps[p, QSTINT] = st
+            _enqueue(qh, qt, qlen, ps, s, class_level[init_class[i]], n_levels, p)
         else:
             st_f[st, 3] = 0.0
             st_f[st, 4] = 0.0
             occ[s] += 1
-            loc[p] = s
-            stint[p] = st
+            ps[p, LOC] = s
+            ps[p, STINT] = st
             _heap_push(ht, hp, ctr, init_remaining[i], READY, p)
         if not in_wake[s]:
             in_wake[s] = True
@@ -349,42 +382,26 @@ def run_kernel(
                         _heap_push(ht, hp, ctr,
                                    _next_open(co, cs, ce, admit_cal[s], t), OPEN, s)
                     break
-                p = _dequeue(qh, qt, qlen, nxt, s, n_levels)
+                p = _dequeue(qh, qt, qlen, ps, s, n_levels)
                 occ[s] += 1
-                nst = qstint[p]
+                nst = ps[p, QSTINT]
                 st_f[nst, 3] = t
-                a = loc[p]
+                a = ps[p, LOC]
                 if a >= 0:
                     # the wait since the decision: no place, or the service closed to admissions
                     blocked[a * S + s] -= 1
                     t0 = st_f[nst, 1]
                     closed = (t - t0) - _open_between(co, cs, ce, admit_cal[s], t0, t)
-                    _add_delay(dl_f, dl_i, ctr, stint[p], s, NO_CAPACITY, t0, t - closed)
-                    _add_delay(dl_f, dl_i, ctr, stint[p], s, CLOSED, t - closed, t)
+                    _add_delay(dl_f, dl_i, ctr, ps[p, STINT], s, NO_CAPACITY, t0, t - closed)
+                    _add_delay(dl_f, dl_i, ctr, ps[p, STINT], s, CLOSED, t - closed, t)
                 d = 0.0
-                if dstream[p] >= 0:
-                    d = _draw(buf, boff, cur, dstream[p], ctr)
+                if ps[p, DSTREAM] >= 0:
+                    d = _draw(buf, boff, cur, ps[p, DSTREAM], ctr)
                 if d > 0.0:
                     _heap_push(ht, hp, ctr, t + d, MOVE, p)
-                else:
-                    # move now: leave the held place, start here
-                    if a >= 0:
-                        st_f[stint[p], 6] = t
-                        st_i[stint[p], 2] = s
-                        occ[a] -= 1
-                        if not in_wake[a]:
-                            in_wake[a] = True
-                            wake[nwake] = a
-                            nwake += 1
-                    elif stint[p] >= 0:
-                        st_i[stint[p], 2] = s
-                    st_f[nst, 4] = t
-                    loc[p] = s
-                    stint[p] = nst
-                    held[p] = False
-                    target[p] = -1
-                    los = _draw(buf, boff, cur, los_stream[s * K + pe_i[p, 0]], ctr)
-                    _heap_push(ht, hp, ctr, t + los, READY, p)
+                else:  # move now
+                    nwake = _start(p, s, t, pe_i[p, 0], K, ps, st_f, st_i, occ, wake, in_wake,
+                                   nwake, buf, boff, cur, los_stream, ht, hp, ctr)
         if ctr[STATUS] != OK:
             return
 
@@ -427,8 +444,8 @@ def run_kernel(
             st = _new_stint(st_f, st_i, ctr, p, s, -1, t, t)
             if st < 0:
                 return
-            qstint[p] = st
-            _enqueue(qh, qt, qlen, nxt, s, class_level[k], n_levels, p)
+            ps[p, QSTINT] = st
+            _enqueue(qh, qt, qlen, ps, s, class_level[k], n_levels, p)
             if not in_wake[s]:
                 in_wake[s] = True
                 wake[nwake] = s
@@ -436,164 +453,157 @@ def run_kernel(
             continue
 
         kind, p = _heap_pop(ht, hp, ctr)
-        k = pe_i[p, 0] if kind != OPEN and kind != DAY else 0
+        # Handle the event; a referral decided at once (no triage time, calendar open) is
+        # handled in the same pass instead of making a round trip through the heap.
+        while True:
+            k = pe_i[p, 0] if kind != OPEN and kind != DAY else 0
 
-        if kind == READY:
-            s = loc[p]
-            st_f[stint[p], 5] = t
-            u = _draw(buf, boff, cur, route_stream[s], ctr)
-            lo = rt_off[s * K + k]
-            hi = rt_off[s * K + k + 1]
-            e = lo
-            while e < hi - 1 and rt_cum[e] <= u:
-                e += 1
-            dest = rt_target[e] if hi > lo else first_exit
-            src[p] = s
-            onrej[p] = rt_onrej[e] if hi > lo else -1
-            dstream[p] = rt_dstream[e] if hi > lo else -1
-            if dest >= S:
-                st_f[stint[p], 6] = t
-                st_i[stint[p], 2] = dest
-                occ[s] -= 1
-                loc[p] = -1
-                pe_i[p, 1] = dest - S
-                pe_f[p, 1] = t
+            if kind == READY:
+                s = ps[p, LOC]
+                st_f[ps[p, STINT], 5] = t
+                u = _draw(buf, boff, cur, route_stream[s], ctr)
+                lo = rt_off[s * K + k]
+                hi = rt_off[s * K + k + 1]
+                e = lo
+                while e < hi - 1 and rt_cum[e] <= u:
+                    e += 1
+                dest = rt_target[e] if hi > lo else first_exit
+                ps[p, SRC] = s
+                ps[p, ONREJ] = rt_onrej[e] if hi > lo else -1
+                ps[p, DSTREAM] = rt_dstream[e] if hi > lo else -1
+                if dest >= S:
+                    st_f[ps[p, STINT], 6] = t
+                    st_i[ps[p, STINT], 2] = dest
+                    occ[s] -= 1
+                    ps[p, LOC] = -1
+                    pe_i[p, 1] = dest - S
+                    pe_f[p, 1] = t
+                    if not in_wake[s]:
+                        in_wake[s] = True
+                        wake[nwake] = s
+                        nwake += 1
+                    break
+                kind = -1  # fall through to "refer" below with dest
+
+            elif kind == DECIDE:
+                b = ps[p, TARGET]
+                u = _draw(buf, boff, cur, accept_stream[b], ctr)
+                accepted = u < acceptance[b]
+                r = ps[p, REFROW]
+                rf_f[r, 1] = t
+                rf_i[r, 3] = 1 if accepted else 0
+                a = ps[p, LOC]
+                if ps[p, HELD] == 1:
+                    # referral wait: the referral calendar's closed time first, triage work last
+                    _add_delay(dl_f, dl_i, ctr, ps[p, STINT], b, CLOSED, pf[p, REFT],
+                               t - pf[p, TRID])
+                    _add_delay(dl_f, dl_i, ctr, ps[p, STINT], b, TRIAGE, t - pf[p, TRID], t)
+                if accepted:
+                    st = _new_stint(st_f, st_i, ctr, p, b, ps[p, SRC], pf[p, REFT], t)
+                    if st < 0:
+                        return
+                    ps[p, QSTINT] = st
+                    _enqueue(qh, qt, qlen, ps, b, class_level[k], n_levels, p)
+                    if a >= 0:
+                        blocked[a * S + b] += 1
+                    if not in_wake[b]:
+                        in_wake[b] = True
+                        wake[nwake] = b
+                        nwake += 1
+                    break
+                # rejected: follow on_reject (default: the first exit)
+                dest = ps[p, ONREJ]
+                if dest < 0:
+                    dest = first_exit
+                if dest >= S:
+                    if a >= 0:
+                        st_f[ps[p, STINT], 6] = t
+                        st_i[ps[p, STINT], 2] = dest
+                        occ[a] -= 1
+                        ps[p, LOC] = -1
+                        if not in_wake[a]:
+                            in_wake[a] = True
+                            wake[nwake] = a
+                            nwake += 1
+                    elif ps[p, STINT] >= 0:
+                        st_i[ps[p, STINT], 2] = dest
+                    pe_i[p, 1] = dest - S
+                    pe_f[p, 1] = t
+                    break
+                # re-refer: use the source's route entry for the new target if it has one
+                s = ps[p, SRC]
+                lo = rt_off[s * K + k]
+                hi = rt_off[s * K + k + 1]
+                ps[p, ONREJ] = -1
+                ps[p, DSTREAM] = -1
+                for e in range(lo, hi):
+                    if rt_target[e] == dest:
+                        ps[p, ONREJ] = rt_onrej[e]
+                        ps[p, DSTREAM] = rt_dstream[e]
+                        break
+                kind = -1
+
+            elif kind == MOVE:
+                b = ps[p, TARGET]
+                if ps[p, LOC] >= 0:
+                    _add_delay(dl_f, dl_i, ctr, ps[p, STINT], b, TRANSFER,
+                               st_f[ps[p, QSTINT], 3], t)
+                nwake = _start(p, b, t, k, K, ps, st_f, st_i, occ, wake, in_wake, nwake, buf,
+                               boff, cur, los_stream, ht, hp, ctr)
+                break
+
+            elif kind == OPEN:
+                s = p
+                open_pending[s] = False
                 if not in_wake[s]:
                     in_wake[s] = True
                     wake[nwake] = s
                     nwake += 1
-                continue
-            kind = -1  # fall through to "refer" below with dest
+                break
 
-        elif kind == DECIDE:
-            b = target[p]
-            u = _draw(buf, boff, cur, accept_stream[b], ctr)
-            accepted = u < acceptance[b]
-            r = ref_row[p]
-            rf_f[r, 1] = t
-            rf_i[r, 3] = 1 if accepted else 0
-            a = loc[p]
-            if held[p]:
-                # referral wait: the referral calendar's closed time first, triage work last
-                _add_delay(dl_f, dl_i, ctr, stint[p], b, CLOSED, ref_time[p], t - tri_dur[p])
-                _add_delay(dl_f, dl_i, ctr, stint[p], b, TRIAGE, t - tri_dur[p], t)
-            if accepted:
-                st = _new_stint(st_f, st_i, ctr, p, b, src[p], ref_time[p], t)
-                if st < 0:
+            elif kind == DAY:
+                if _deadlocked(S, occ, cap, blocked, deadlock_set) and ci >= nc:
+                    ctr[STATUS] = DEADLOCK
+                    ctr[INFO] = p
                     return
-                qstint[p] = st
-                _enqueue(qh, qt, qlen, nxt, b, class_level[k], n_levels, p)
-                if a >= 0:
-                    blocked[a * S + b] += 1
-                if not in_wake[b]:
-                    in_wake[b] = True
-                    wake[nwake] = b
-                    nwake += 1
-                continue
-            # rejected: follow on_reject (default: the first exit)
-            dest = onrej[p]
-            if dest < 0:
-                dest = first_exit
-            if dest >= S:
-                if a >= 0:
-                    st_f[stint[p], 6] = t
-                    st_i[stint[p], 2] = dest
-                    occ[a] -= 1
-                    loc[p] = -1
-                    if not in_wake[a]:
-                        in_wake[a] = True
-                        wake[nwake] = a
-                        nwake += 1
-                elif stint[p] >= 0:
-                    st_i[stint[p], 2] = dest
-                pe_i[p, 1] = dest - S
-                pe_f[p, 1] = t
-                continue
-            # re-refer: use the source's route entry for the new target if it has one
-            s = src[p]
-            lo = rt_off[s * K + k]
-            hi = rt_off[s * K + k + 1]
-            onrej[p] = -1
-            dstream[p] = -1
-            for e in range(lo, hi):
-                if rt_target[e] == dest:
-                    onrej[p] = rt_onrej[e]
-                    dstream[p] = rt_dstream[e]
-                    break
-            kind = -1
+                _heap_push(ht, hp, ctr, p + 1.0, DAY, p + 1)
+                break
 
-        elif kind == MOVE:
-            b = target[p]
-            a = loc[p]
-            nst = qstint[p]
-            if a >= 0:
-                _add_delay(dl_f, dl_i, ctr, stint[p], b, TRANSFER, st_f[nst, 3], t)
-                st_f[stint[p], 6] = t
-                st_i[stint[p], 2] = b
+            # ---- refer person p from ps[p, SRC] to dest (after READY or a rejection)
+            a = ps[p, LOC]
+            if a >= 0 and not holds[a]:
+                # a home-based service does not keep the place while the person waits to move on
+                st_f[ps[p, STINT], 6] = t
+                st_i[ps[p, STINT], 2] = dest
                 occ[a] -= 1
+                ps[p, LOC] = -1
                 if not in_wake[a]:
                     in_wake[a] = True
                     wake[nwake] = a
                     nwake += 1
-            elif stint[p] >= 0:
-                st_i[stint[p], 2] = b
-            st_f[nst, 4] = t
-            loc[p] = b
-            stint[p] = nst
-            held[p] = False
-            target[p] = -1
-            los = _draw(buf, boff, cur, los_stream[b * K + k], ctr)
-            _heap_push(ht, hp, ctr, t + los, READY, p)
-            continue
-
-        elif kind == OPEN:
-            s = p
-            open_pending[s] = False
-            if not in_wake[s]:
-                in_wake[s] = True
-                wake[nwake] = s
-                nwake += 1
-            continue
-
-        elif kind == DAY:
-            if _deadlocked(S, occ, cap, blocked, deadlock_set) and ci >= nc:
-                ctr[STATUS] = DEADLOCK
-                ctr[INFO] = p
+            ps[p, HELD] = 1 if ps[p, LOC] >= 0 else 0
+            ps[p, TARGET] = dest
+            dur = _draw(buf, boff, cur, triage_stream[dest], ctr)
+            t_dec = _add_open_time(co, cs, ce, referral_cal[dest], t, dur)
+            pf[p, REFT] = t
+            pf[p, TRID] = dur
+            r = ctr[NR]
+            if r >= rf_i.shape[0]:
+                ctr[STATUS] = GROW_REFERRALS
                 return
-            _heap_push(ht, hp, ctr, p + 1.0, DAY, p + 1)
-            continue
-
-        # ---- refer person p from src[p] to dest (after READY or a rejection)
-        a = loc[p]
-        if a >= 0 and not holds[a]:
-            # a home-based service does not keep the place while the person waits to move on
-            st_f[stint[p], 6] = t
-            st_i[stint[p], 2] = dest
-            occ[a] -= 1
-            loc[p] = -1
-            if not in_wake[a]:
-                in_wake[a] = True
-                wake[nwake] = a
-                nwake += 1
-        held[p] = loc[p] >= 0
-        target[p] = dest
-        dur = _draw(buf, boff, cur, triage_stream[dest], ctr)
-        t_dec = _add_open_time(co, cs, ce, referral_cal[dest], t, dur)
-        ref_time[p] = t
-        tri_dur[p] = dur
-        r = ctr[NR]
-        if r >= rf_i.shape[0]:
-            ctr[STATUS] = GROW_REFERRALS
-            return
-        ctr[NR] = r + 1
-        rf_i[r, 0] = p
-        rf_i[r, 1] = src[p]
-        rf_i[r, 2] = dest
-        rf_i[r, 3] = -1
-        rf_f[r, 0] = t
-        rf_f[r, 1] = np.nan
-        ref_row[p] = r
-        _heap_push(ht, hp, ctr, t_dec, DECIDE, p)
+            ctr[NR] = r + 1
+            rf_i[r, 0] = p
+            rf_i[r, 1] = ps[p, SRC]
+            rf_i[r, 2] = dest
+            rf_i[r, 3] = -1
+            rf_f[r, 0] = t
+            rf_f[r, 1] = np.nan
+            ps[p, REFROW] = r
+            if t_dec <= t:
+                kind = DECIDE
+                continue
+            _heap_push(ht, hp, ctr, t_dec, DECIDE, p)
+            break
         if ctr[STATUS] != OK:
             return
 

@@ -39,6 +39,8 @@ SYSTEM_CATALOGUE: dict[str, str] = {
     "mean_system_length_of_stay": "mean days from arrival to leaving, over journeys that ended "
                                   "in the window (people present at day 0 excluded)",
     "delayed_days": "delayed days over all services in the window",
+    "rejected_referrals": "referrals rejected by any service in the window",
+    "failure_demand_hours": "clinical hours spent on rejected referrals, all services",
     "cost": "cost over all services in the window",
     "cost_<funder>": "cost of the services each funder pays for",
     "assessments_per_journey": "mean assessments per journey ended in the window",
@@ -171,6 +173,8 @@ def replication_kpis(cm: CompiledModel, rep: Replication, n_initial: int
         values.append(arr)
 
     system = system_kpis(cm, rep, n_initial, cost, delayed)
+    system["rejected_referrals"] = float(rejected.sum())
+    system["failure_demand_hours"] = float(failure_hours.sum())
     services += ["system"] * len(system)
     metrics += list(system)
     values.append(np.array(list(system.values()), dtype=float))

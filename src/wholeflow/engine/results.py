@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from wholeflow.engine import frames
 from wholeflow.engine.compile import CompiledModel
@@ -25,6 +24,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 def summarise(kpis: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
     """Mean, sd and a t confidence interval per service and metric, across replications."""
+    from scipy import stats  # imported here: it costs seconds at start-up in every worker
+
     grouped = kpis.groupby(["service", "metric"], sort=False)["value"]
     out = grouped.agg(mean="mean", sd="std", n="count").reset_index()
     n = out["n"].to_numpy()

@@ -33,7 +33,6 @@ import datetime as dt
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 
-import yaml
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -46,7 +45,7 @@ from pydantic import (
 
 from wholeflow.errors import Problem
 from wholeflow.measure.errors import MeasureError, MeasureFileError
-from wholeflow.measure.yamlmarks import line_of, parse_with_lines
+from wholeflow.model.yaml_lines import SourceMap, load_yaml
 
 QueryName = Literal["weekly_mean_length_of_stay", "ready_date_set_percent",
                    "weekly_delayed_days"]
@@ -198,15 +197,12 @@ def find_measure(workspace: str | Path, key: str) -> Measure:
 
 def _load_file(file: Path) -> tuple[Measure | None, list[Problem]]:
     try:
-        data, lines = parse_with_lines(file.read_text(encoding="utf-8"))
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        reason = getattr(err, "problem", None) or str(err)
-        return None, [Problem("", f"not valid YAML: {reason}", str(file), line,
-                              "check the indentation and quoting on that line")]
+        loaded = load_yaml(file.read_text(encoding="utf-8"), str(file))
     except OSError as err:
         return None, [Problem("", f"cannot read the file: {err.strerror}", str(file))]
+    if loaded.problems:  # YAML syntax, duplicate keys
+        return None, loaded.problems
+    data, lines = loaded.data, loaded.source
     if not isinstance(data, dict):
         return None, [Problem("", "a measure file must be a mapping of fields (name, definition,"
                               " source, ...)", str(file), 1)]
@@ -219,7 +215,7 @@ def _load_file(file: Path) -> tuple[Measure | None, list[Problem]]:
     return measure, []
 
 
-def _problem(error: Any, file: Path, lines: dict[tuple[Any, ...], int]) -> Problem:
+def _problem(error: Any, file: Path, lines: SourceMap) -> Problem:
     loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-")))
     path = ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in loc).replace(".[", "[")
     kind = error["type"]
@@ -232,4 +228,4 @@ def _problem(error: Any, file: Path, lines: dict[tuple[Any, ...], int]) -> Probl
         message = "is required"
     elif kind in ("date_from_datetime_parsing", "date_parsing", "date_type"):
         fix = "write dates as YYYY-MM-DD"
-    return Problem(path, message, str(file), line_of(lines, loc), fix)
+    return Problem(path, message, str(file), lines.line(loc), fix)

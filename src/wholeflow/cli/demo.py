@@ -1,0 +1,126 @@
+"""``wholeflow demo``: the Bolton Intermediate Tier example, end to end.
+
+Copies the example workspace into a folder, simulates the baseline, compares the redesign
+scenarios with it on common random numbers, prints the differences with 95 % confidence
+intervals, and writes the tables and a self-contained HTML report.
+"""
+
+from __future__ import annotations
+
+import shutil
+from importlib import resources
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from wholeflow.errors import WholeflowError
+
+console = Console()
+
+#: A file that marks a folder as made by ``wholeflow demo`` (so a rerun may reuse it).
+MARKER = ".wholeflow/demo"
+
+#: The headline measures of the comparison, in this order: (metric, service, label).
+HEADLINES = [
+    ("delayed_days", "acute", "acute delayed days"),
+    ("delayed_days", "system", "all delayed days"),
+    ("mean_system_length_of_stay", "system", "system LOS (days)"),
+    ("assessments_per_journey", "system", "assessments/journey"),
+    ("failure_demand_hours", "system", "failure demand (h)"),
+    ("cost", "system", "cost"),
+]
+
+
+def example_folder(name: str = "bolton") -> Path:
+    """The shipped example workspace ``name`` (read-only: copy it before use)."""
+    return Path(str(resources.files("wholeflow.examples") / name))
+
+
+def prepare_workspace(out: Path) -> Path:
+    """Copy the example into ``out``; a folder from an earlier demo is reused as it is."""
+    if (out / MARKER).exists():
+        return out
+    if out.exists() and any(out.iterdir()):
+        raise WholeflowError(
+            f"{out} already exists and is not a wholeflow demo folder; choose another with "
+            "--out, or remove it")
+    shutil.copytree(example_folder(), out, dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "__init__.py"))
+    (out / MARKER).parent.mkdir(parents=True, exist_ok=True)
+    (out / MARKER).write_text("made by wholeflow demo\n", encoding="utf-8")
+    return out
+
+
+def comparison_table(differences, scenario: str, description: str) -> Table:  # type: ignore[no-untyped-def]
+    """One scenario's headline differences from the baseline, in plain words."""
+    from wholeflow.cli._format import number
+
+    t = Table(title=f"{scenario}: {description}", title_justify="left", show_lines=False)
+    t.add_column("measure (a year)", no_wrap=True)
+    t.add_column("baseline", justify="right")
+    t.add_column("scenario", justify="right")
+    t.add_column("difference (95 % CI)", justify="right", no_wrap=True)
+    d = differences[differences["scenario"] == scenario].set_index(["metric", "service"])
+    for metric, service, label in HEADLINES:
+        if (metric, service) not in d.index:
+            continue
+        r = d.loc[(metric, service)]
+        diff = f"{number(r['difference'])} ({number(r['ci_low'])} to {number(r['ci_high'])})"
+        if metric == "cost":  # millions keep the table narrow
+            diff = (f"{r['difference'] / 1e6:,.2f}m ({r['ci_low'] / 1e6:,.2f}m to "
+                    f"{r['ci_high'] / 1e6:,.2f}m)")
+        style = "green" if bool(r["clear"]) else "dim"
+        base, scen = number(r["baseline"]), number(r["mean"])
+        if metric == "cost":
+            base, scen = f"{r['baseline'] / 1e6:,.2f}m", f"{r['mean'] / 1e6:,.2f}m"
+        t.add_row(label, base, scen, f"[{style}]{diff}[/]")
+    return t
+
+
+def demo(
+    out: Path = typer.Option(Path("wholeflow-demo"), "--out", "-o",
+                             help="folder for the example workspace and its results"),
+    replications: int = typer.Option(10, "--replications", "-n", min=2,
+                                     help="replications per scenario"),
+    seed: int = typer.Option(2025, "--seed", "-s", help="random seed"),
+    workers: int = typer.Option(None, "--workers", help="worker processes (default: all cores)"),
+) -> None:
+    """Run the Bolton example end to end: simulate, compare scenarios, write a report."""
+    from wholeflow.cli._format import summary_tables
+    from wholeflow.cli.run import simulate_with_progress, write_results
+    from wholeflow.experiment.compare import compare
+    from wholeflow.model import load_model
+    from wholeflow.model.scenarios import list_scenarios
+    from wholeflow.report.workspace import report_workspace
+
+    ws = prepare_workspace(out)
+    model = load_model(ws)
+    scenarios = list_scenarios(model)
+    console.print(f"[bold]{model.name}[/]: {len(model.services)} services, "
+                  f"{len(scenarios)} scenarios, {replications} replications each, seed {seed}\n"
+                  f"workspace: {ws.resolve()}", highlight=False)
+
+    baseline = simulate_with_progress(model, replications, seed, None, "simulating baseline")
+    for table in summary_tables(baseline.summary(), "baseline"):
+        console.print(table)
+    write_results(baseline, ws / ".wholeflow" / "results" / "baseline")
+
+    with console.status("comparing scenarios with the baseline (common random numbers)"):
+        comparison = compare(ws, scenarios, replications=replications, seed=seed,
+                             workers=workers)
+    for name in scenarios:
+        console.print(comparison_table(comparison.differences, name,
+                                       model.scenarios[name].description))
+    comparison.differences.to_csv(ws / "comparison.csv", index=False)
+
+    with console.status("writing the report"):
+        files = report_workspace(ws, results=baseline, comparison=comparison,
+                                 xlsx=ws / "report.xlsx")
+    console.print(f"\ncomparison: {ws / 'comparison.csv'}\nworkbook:   {files.workbook}\n"
+                  f"[bold]report:     {files.html}[/]", highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(demo)

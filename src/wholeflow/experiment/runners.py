@@ -1,0 +1,475 @@
+"""Runners: where replications run — in this process, on local worker processes, or on Dask.
+
+A runner is anything with ``map(fn, items)`` that yields ``fn(item)`` for each item *in input
+order* (``wholeflow.simulate`` and the experiment functions accept any such object). Replication
+``r`` of seed ``s`` draws the same random numbers wherever it runs, so every runner gives
+identical results; only the wall time differs.
+
+- :class:`SerialRunner` runs in this process.
+- :class:`LocalRunner` starts worker processes once (the first time a run is big enough to need
+  them) and reuses them for every later ``map``. The function (which carries the compiled model)
+  is pickled once per ``map`` and written to a private temporary folder; each worker reads it
+  once and keeps it, so a model is sent to each worker once, not with every replication.
+  Replications go out in chunks, several per worker, so the numba kernel (cached on disk and
+  loaded once) and the model are never reloaded per replication. Workers fork from a server
+  process that has imported the engine and loaded the kernel once, so they start with both in
+  memory. A small run does not start a pool: until the pool is up, replications run in this
+  process, and the pool starts only when the work left is estimated (from the replications
+  already timed) to take longer than :data:`POOL_WORTH` seconds. While the workers start, this
+  process keeps working through chunks no worker has taken yet, so start-up costs no time.
+- :class:`DaskRunner` runs on a Dask distributed cluster: an existing one (``"tcp://host:8786"``)
+  or a ``LocalCluster`` it starts (``"local"``). The function is scattered to every worker once
+  per ``map``; chunks are submitted as tasks. A scheduler that does not answer within the timeout
+  raises :class:`~wholeflow.errors.ExperimentError` before anything runs.
+
+Worker processes ignore Ctrl-C: the parent stops handing out work, keeps what finished, and
+closes the pool.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import pickle
+import signal
+import sys
+import tempfile
+import threading
+import time
+import traceback
+from collections import OrderedDict, deque
+from collections.abc import Callable, Generator, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Protocol, Self
+
+from wholeflow.errors import ExperimentError, MissingExtraError, SimulationError, WholeflowError
+
+#: Chunks handed to each worker per map (more balances load; fewer costs less overhead).
+CHUNKS_PER_WORKER = 4
+#: Largest chunk of replications sent as one task.
+MAX_CHUNK = 25
+#: Aim for chunks of about this many seconds of work (when the time per item is known), so
+#: Ctrl-C loses little and the last chunks balance across workers.
+CHUNK_SECONDS = 1.0
+#: Start worker processes only when the work left would take longer than this (seconds) here.
+POOL_WORTH = 3.0
+#: Time replications in this process for at least this long (seconds) before deciding.
+PROBE = 0.5
+#: Seconds to wait for a Dask scheduler before giving up.
+CLUSTER_TIMEOUT = 5.0
+
+
+class Runner(Protocol):
+    """Anything that maps a function over items and yields the results in input order."""
+
+    def map(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]: ...
+
+
+def available_cores() -> int:
+    """Cores this process may use."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)  # pragma: no cover - not Linux
+
+
+def chunks(items: list[Any], workers: int, per_worker: int = CHUNKS_PER_WORKER,
+           largest: int = MAX_CHUNK) -> list[list[Any]]:
+    """Split items into consecutive chunks, about ``per_worker`` per worker, none over ``largest``.
+    """
+    if not items:
+        return []
+    size = max(1, min(largest, math.ceil(len(items) / (workers * per_worker))))
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+class _Failure:
+    """An exception raised in a worker, carried back so the parent can raise it again."""
+
+    def __init__(self, err: BaseException):
+        self.text = "".join(traceback.format_exception(err))
+        try:
+            self.error: BaseException | None = pickle.loads(pickle.dumps(err))
+        except Exception:  # an exception class that cannot be rebuilt from its args
+            self.error = None
+        self.kind = type(err).__name__
+        self.message = str(err)
+        self.user_error = isinstance(err, WholeflowError)
+        self.simulation_error = isinstance(err, SimulationError)
+
+    def reraise(self) -> None:
+        if self.error is not None:
+            raise self.error
+        if self.simulation_error:
+            raise SimulationError(self.message)
+        if self.user_error:
+            raise WholeflowError(self.message)
+        raise RuntimeError(f"{self.kind} in a worker: {self.message}\n{self.text}")
+
+
+def _run_chunk(fn: Callable[[Any], Any], items: list[Any]) -> list[Any]:
+    """Run ``fn`` over a chunk; an exception stops the chunk and travels back as a value."""
+    out: list[Any] = []
+    for item in items:
+        try:
+            out.append(fn(item))
+        except Exception as err:
+            out.append(_Failure(err))
+            break
+    return out
+
+
+def _unpack(results: list[Any]) -> Iterator[Any]:
+    for r in results:
+        if isinstance(r, _Failure):
+            r.reraise()
+        yield r
+
+
+def in_order(fn: Callable[[Any], Any], parts: list[list[Any]], workers: int,
+             submit: Callable[[list[Any]], Any],
+             collect: Callable[[Any], list[Any]]) -> Iterator[Any]:
+    """Yield ``fn`` over every chunk, in order, running chunks through ``submit``.
+
+    Chunks are handed out lazily (about two per worker in flight), and until the first
+    submitted chunk comes back this process takes chunks nobody has started yet, so the time
+    workers take to start is not lost; results are buffered to keep the order. Futures still
+    pending when the caller stops are cancelled.
+    """
+    waiting = deque(range(len(parts)))  # chunks not handed to anyone yet, in order
+    futures: dict[int, Any] = {}
+    done_here: dict[int, list[Any]] = {}
+    warm = False  # a worker has finished a chunk: from now on this process only waits
+    try:
+        for i in range(len(parts)):
+            while True:
+                while waiting and len(futures) < 2 * workers + 1:
+                    j = waiting.popleft()
+                    futures[j] = submit(parts[j])
+                if i in done_here:
+                    results = done_here.pop(i)
+                    break
+                warm = warm or any(f.done() for f in futures.values())
+                if warm or not waiting:
+                    results = collect(futures.pop(i))
+                    break
+                j = waiting.popleft()  # the workers are still starting: take a chunk here
+                done_here[j] = _run_chunk(fn, parts[j])
+            yield from _unpack(results)
+    finally:
+        for future in futures.values():
+            future.cancel()
+
+
+class SerialRunner:
+    """Runs everything one after another in this process."""
+
+    workers = 1
+
+    def map(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]:
+        return map(fn, items)
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return "SerialRunner()"
+
+
+# --- local worker processes -------------------------------------------------------------------
+
+_WORKER_FUNCTIONS: OrderedDict[str, Callable[[Any], Any]] = OrderedDict()
+_WORKER_KEEP = 4
+
+
+def _init_worker(parent: int) -> None:
+    """In each worker: leave Ctrl-C to the parent (it stops the run and keeps what finished),
+    and exit if the parent is gone (killed outright, it cannot tell the workers to stop)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with, args=(parent,), daemon=True,
+                     name="wholeflow-parent-watch").start()
+
+
+def _exit_with(parent: int, every: float = 1.0) -> None:
+    while True:
+        time.sleep(every)
+        try:
+            os.kill(parent, 0)
+        except ProcessLookupError:
+            os._exit(1)
+        except PermissionError:  # pragma: no cover - a new process with another owner
+            os._exit(1)
+
+
+def _worker_function(key: str, path: str) -> Callable[[Any], Any]:
+    fn = _WORKER_FUNCTIONS.get(key)
+    if fn is None:
+        fn = pickle.loads(Path(path).read_bytes())
+        _WORKER_FUNCTIONS[key] = fn
+        while len(_WORKER_FUNCTIONS) > _WORKER_KEEP:
+            _WORKER_FUNCTIONS.popitem(last=False)
+    return fn
+
+
+def _pool_result(future: Any) -> list[Any]:
+    try:
+        return list(future.result())
+    except BrokenProcessPool:
+        raise ExperimentError(
+            "the worker processes stopped unexpectedly. If you call wholeflow from a script, "
+            'put the call under `if __name__ == "__main__":` (worker processes import the '
+            "script again), or run with workers=1; finished replications were kept") from None
+
+
+def _run_published_chunk(key: str, path: str, items: list[Any]) -> list[Any]:
+    try:
+        fn = _worker_function(key, path)
+    except Exception as err:
+        return [_Failure(err)]
+    return _run_chunk(fn, items)
+
+
+def _process_context() -> Any:
+    import multiprocessing as mp
+
+    if sys.platform.startswith("linux"):
+        # Workers fork from a small server that has the engine imported already: quick to start,
+        # and safe (no threads of this process are copied).
+        ctx = mp.get_context("forkserver")
+        ctx.set_forkserver_preload(["wholeflow.experiment.replicate",
+                                    "wholeflow.experiment._warm"])
+        return ctx
+    return mp.get_context("spawn")  # pragma: no cover - not Linux
+
+
+class LocalRunner:
+    """Worker processes on this machine, started once and reused for every map.
+
+    ``workers`` defaults to every core this process may use. Until the pool is up, items run in
+    this process; the pool starts when the items left would take longer than ``pool_worth``
+    seconds here (estimated after at least ``probe`` seconds of work), so a small run never
+    pays for starting processes. ``pool_worth=0`` starts the pool for any run of 2 or more.
+    """
+
+    def __init__(self, workers: int | None = None, pool_worth: float = POOL_WORTH,
+                 probe: float = PROBE):
+        self.workers = workers if workers is not None else available_cores()
+        if self.workers < 1:
+            raise ExperimentError(f"workers must be at least 1, got {self.workers}")
+        self.pool_worth = pool_worth
+        self.probe = probe
+        self._pool: ProcessPoolExecutor | None = None
+        self._seconds_each: float | None = None  # measured time of one item, once known
+        self._abandoned = False  # a map stopped early: close() need not wait for its chunks
+        self._folder: tempfile.TemporaryDirectory[str] | None = None
+
+    @property
+    def started(self) -> bool:
+        """True once the worker processes are up."""
+        return self._pool is not None
+
+    def _ensure_pool(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._folder = tempfile.TemporaryDirectory(prefix="wholeflow-runner-")
+            self._pool = ProcessPoolExecutor(max_workers=self.workers,
+                                             mp_context=_process_context(),
+                                             initializer=_init_worker, initargs=(os.getpid(),))
+        return self._pool
+
+    def _publish(self, fn: Callable[[Any], Any]) -> tuple[str, str]:
+        assert self._folder is not None
+        blob = pickle.dumps(fn, protocol=pickle.HIGHEST_PROTOCOL)
+        key = hashlib.blake2b(blob, digest_size=12).hexdigest()
+        path = Path(self._folder.name) / f"{key}.pickle"
+        if not path.exists():
+            tmp = path.with_suffix(".tmp")
+            tmp.write_bytes(blob)
+            tmp.replace(path)
+        return key, str(path)
+
+    def map(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]:
+        todo = list(items)
+        if not self.started:
+            done = yield from self._here_while_small(fn, todo)
+            todo = todo[done:]
+            if not todo:
+                return
+        yield from self._on_pool(fn, todo)
+
+    def _here_while_small(self, fn: Callable[[Any], Any],
+                          todo: list[Any]) -> Generator[Any, None, int]:
+        """Run items here until the rest looks big enough for a pool; return how many ran."""
+        if self.workers == 1:
+            yield from map(fn, todo)
+            return len(todo)
+        if self.pool_worth <= 0 and len(todo) > 1:
+            return 0
+        start = time.perf_counter()
+        first_took = 0.0
+        for i, item in enumerate(todo):
+            yield fn(item)
+            elapsed = time.perf_counter() - start
+            if i == 0:
+                first_took = elapsed  # includes one-off costs (loading the kernel)
+            left = len(todo) - i - 1
+            if left and elapsed >= self.probe:
+                each = (elapsed - first_took) / i if i else elapsed
+                self._seconds_each = each
+                if each * left > self.pool_worth:
+                    return i + 1
+        return len(todo)
+
+    def _on_pool(self, fn: Callable[[Any], Any], todo: list[Any]) -> Iterator[Any]:
+        """Run chunks on the pool, yielding in order; help out here while the pool starts."""
+        pool = self._ensure_pool()
+        key, path = self._publish(fn)
+        largest = MAX_CHUNK
+        if self._seconds_each:
+            largest = max(1, min(MAX_CHUNK, round(CHUNK_SECONDS / self._seconds_each)))
+        finished = False
+        try:
+            yield from in_order(
+                fn, chunks(todo, self.workers, largest=largest), self.workers,
+                lambda chunk: pool.submit(_run_published_chunk, key, path, chunk), _pool_result)
+            finished = True
+        finally:
+            if not finished:
+                self._abandoned = True
+
+    def close(self) -> None:
+        """Stop the workers and remove the temporary folder.
+
+        After a map that stopped early (Ctrl-C, an error) the workers are stopped at once: the
+        chunks they were running would be thrown away anyway.
+        """
+        if self._pool is not None:
+            if self._abandoned:
+                # no public way to stop a ProcessPoolExecutor's running workers before 3.14
+                for process in list(getattr(self._pool, "_processes", {}).values()):
+                    process.terminate()
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+        if self._folder is not None:
+            self._folder.cleanup()
+            self._folder = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"LocalRunner(workers={self.workers})"
+
+
+# --- Dask ---------------------------------------------------------------------------------------
+
+
+def _import_distributed() -> Any:
+    try:
+        import distributed
+    except ImportError:  # pragma: no cover - the extra is installed in tests
+        raise MissingExtraError("running on a Dask cluster", "cluster") from None
+    return distributed
+
+
+class DaskRunner:
+    """Runs on a Dask distributed cluster.
+
+    ``cluster`` is a scheduler address (``"tcp://10.0.0.5:8786"``), ``"local"`` to start a
+    ``LocalCluster`` of ``workers`` single-threaded processes, or an existing
+    ``distributed.Client``. Worker machines need wholeflow installed (the same version).
+    """
+
+    def __init__(self, cluster: Any = "local", workers: int | None = None,
+                 timeout: float = CLUSTER_TIMEOUT):
+        distributed = _import_distributed()
+        self._own_cluster = None
+        self._own_client = False
+        self.address = ("local" if cluster == "local"
+                        else str(getattr(cluster, "scheduler", cluster)))
+        if isinstance(cluster, distributed.Client):
+            self.client = cluster
+        elif cluster == "local":
+            # workers import the engine and load its kernel as they start (preload)
+            self._own_cluster = distributed.LocalCluster(
+                n_workers=workers or available_cores(), threads_per_worker=1, processes=True,
+                dashboard_address=None, preload=["wholeflow.experiment._warm"])
+            self.client = distributed.Client(self._own_cluster)
+            self._own_client = True
+        else:
+            self.client = self._connect(distributed, str(cluster), timeout)
+            self._own_client = True
+        self.workers = max(1, len(self.client.scheduler_info().get("workers", {})))
+
+    @staticmethod
+    def _connect(distributed: Any, address: str, timeout: float) -> Any:
+        try:
+            return distributed.Client(address, timeout=f"{timeout}s")
+        except (OSError, TimeoutError, ValueError) as err:
+            raise ExperimentError(
+                f"cannot reach a Dask scheduler at {address} within {timeout:g} s ({err}). "
+                "Check the address and that `dask scheduler` is running there, or use "
+                "--cluster local to start one on this machine; nothing was run and nothing "
+                "stored was changed.") from None
+
+    def map(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]:
+        todo = list(items)
+        if not todo:
+            return
+        shared = self.client.scatter(fn, broadcast=True, hash=False)
+        yield from in_order(
+            fn, chunks(todo, self.workers), self.workers,
+            lambda chunk: self.client.submit(_run_chunk, shared, chunk, pure=False),
+            self._collect)
+
+    def _collect(self, future: Any) -> list[Any]:
+        try:
+            return list(future.result())
+        except (OSError, TimeoutError) as err:
+            raise ExperimentError(
+                f"the Dask cluster at {self.address} stopped answering ({err}); "
+                "the replications that finished before were kept") from None
+
+    def close(self) -> None:
+        """Disconnect; shut down the LocalCluster if this runner started it."""
+        if self._own_client:
+            self.client.close()
+        if self._own_cluster is not None:
+            self._own_cluster.close()
+            self._own_cluster = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"DaskRunner({self.address!r}, workers={self.workers})"
+
+
+AnyRunner = SerialRunner | LocalRunner | DaskRunner
+
+
+def make_runner(workers: int | None = None, cluster: Any = None) -> AnyRunner:
+    """The runner a command asks for: Dask when ``cluster`` is given, else local processes.
+
+    ``workers=1`` without a cluster runs in this process.
+    """
+    if cluster is not None:
+        return DaskRunner(cluster, workers)
+    if workers == 1:
+        return SerialRunner()
+    return LocalRunner(workers)

@@ -171,3 +171,13 @@ def test_discovery_edges_volumes_and_transfer_times(ws):
     assert edges.loc[("community", "home"), "kind"] == "exit"
     nodes = found.nodes.set_index("service")
     assert nodes.loc["acute", "stays"] == 5 and nodes.loc["acute", "people"] == 4
+
+
+def test_the_package_exposes_its_main_functions():
+    import wholeflow
+    import wholeflow.data as data
+
+    assert data.diagnose is dx.diagnose is wholeflow.diagnose
+    assert data.discover is discover
+    with pytest.raises(AttributeError):
+        _ = data.no_such_function

@@ -32,6 +32,16 @@ PINNED = {
     "write_workbook",
     "system_map",
     "load_findings",
+    "import_events",
+    "ImportReport",
+    "Store",
+    "diagnose",
+    "Diagnostics",
+    "discover",
+    "JourneyMap",
+    "calibrate",
+    "Calibration",
+    "check_fit",
 }
 
 

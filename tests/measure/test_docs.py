@@ -1,4 +1,4 @@
-"""docs/guides/measure.md: every Python example runs, and prints exactly the output shown after it."""
+"""docs/guides/measure.md: every Python example runs and prints exactly the output shown."""
 
 from __future__ import annotations
 

@@ -1,0 +1,411 @@
+"""``import_events``: event-log files into the workspace's store, nothing lost, nothing twice.
+
+Each file is read (:mod:`~wholeflow.data.readers`), its columns matched to fields
+(:mod:`~wholeflow.data.mapping`), every row checked (:mod:`~wholeflow.data.validate_rows`),
+person identifiers pseudonymised (:mod:`~wholeflow.data.pseudonymise`), and events paired into
+stints together with those already stored (:mod:`~wholeflow.data.pairing`). The shared tables
+are rebuilt (:mod:`~wholeflow.data.journeys`) and everything is written in one transaction.
+
+Every row is either loaded or quarantined with its reason, so ``rows_in == rows_loaded +
+rows_quarantined`` for every file. A file already imported (same bytes) is skipped, unless
+``replace=True``, which swaps the earlier import for the new one. Raw identifiers stay in the
+in-memory staging database and never reach the store.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from wholeflow.data.journeys import Window, build_tables
+from wholeflow.data.mapping import (
+    ActivityMap,
+    ImportMapping,
+    Shape,
+    activity_map_from_dict,
+    check_fields,
+    load_activity_map,
+    load_mapping,
+    resolve_columns,
+    save_mapping,
+)
+from wholeflow.data.pairing import Pairing, pair_all
+from wholeflow.data.pseudonymise import workspace_secret
+from wholeflow.data.readers import file_format, file_hash, read_file
+from wholeflow.data.store import Store, configure, ensure_schema
+from wholeflow.data.timestamps import DateOrder
+from wholeflow.data.validate_rows import StagedFile, stage_file
+from wholeflow.errors import DataError
+
+PathLike = str | Path
+
+
+@dataclass
+class FileReport:
+    """What happened to one file."""
+
+    file: str
+    rows_in: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    import_id: int | None = None
+    shape: str | None = None
+    format: str | None = None
+    skipped: str | None = None
+    """Why the file was not imported (already imported), else None."""
+
+
+@dataclass
+class ImportReport:
+    """The outcome of one import: rows in = rows loaded + rows quarantined, per file and in all."""
+
+    files: list[FileReport] = field(default_factory=list)
+    persons: int = 0
+    """People among the loaded rows of this import."""
+    by_reason: dict[str, int] = field(default_factory=dict)
+    """Quarantined rows by reason (see :data:`wholeflow.data.vocabulary.REASONS`)."""
+    other_events: int = 0
+    """Loaded events whose activity maps to no event type (kept as ``other``)."""
+    unmapped_activities: dict[str, int] = field(default_factory=dict)
+    store: str = ""
+
+    @property
+    def rows_in(self) -> int:
+        return sum(f.rows_in for f in self.files)
+
+    @property
+    def rows_loaded(self) -> int:
+        return sum(f.rows_loaded for f in self.files)
+
+    @property
+    def rows_quarantined(self) -> int:
+        return sum(f.rows_quarantined for f in self.files)
+
+    def __str__(self) -> str:
+        lines = []
+        for f in self.files:
+            if f.skipped:
+                lines.append(f"{f.file}: skipped, {f.skipped}")
+            else:
+                lines.append(f"{f.file}: {f.rows_in:,} rows in, {f.rows_loaded:,} loaded, "
+                             f"{f.rows_quarantined:,} quarantined ({f.shape}, {f.format})")
+        lines.append(f"total: {self.rows_in:,} rows in = {self.rows_loaded:,} loaded + "
+                     f"{self.rows_quarantined:,} quarantined; {self.persons:,} people")
+        for reason, n in sorted(self.by_reason.items(), key=lambda kv: -kv[1]):
+            lines.append(f"  quarantined, {reason}: {n:,}")
+        if self.other_events:
+            top = ", ".join(f"{a!r} ({n:,})" for a, n in list(self.unmapped_activities.items())[:5])
+            lines.append(f"  kept as 'other' events (not in the activity map): "
+                         f"{self.other_events:,}: {top}")
+        return "\n".join(lines)
+
+
+def import_events(
+    paths: PathLike | Sequence[PathLike],
+    workspace: PathLike = ".",
+    *,
+    person: str | None = None,
+    service: str | None = None,
+    event: str | None = None,
+    timestamp: str | None = None,
+    destination: str | None = None,
+    patient_class: str | None = None,
+    referred: str | None = None,
+    decided: str | None = None,
+    accepted: str | None = None,
+    started: str | None = None,
+    ready: str | None = None,
+    ended: str | None = None,
+    assessments: str | None = None,
+    columns: Mapping[str, str] | None = None,
+    activity_map: PathLike | Mapping[str, object] | ActivityMap | None = None,
+    mapping: PathLike | None = None,
+    save_mapping_as: str | None = None,
+    shape: Shape | None = None,
+    date_order: DateOrder | None = None,
+    sheet: str | None = None,
+    infer_ends: bool = False,
+    replace: bool = False,
+    journey_gap_days: float = 1.0,
+    extract_end: str | pd.Timestamp | None = None,
+) -> ImportReport:
+    """Import event-log files into ``<workspace>/.wholeflow/store.duckdb``.
+
+    Name the file's columns with the field keywords (``person="PatientID"``,
+    ``timestamp="EventDate"``, ...) or ``columns={"person": "PatientID"}``; columns with common
+    names (including pm4py/XES ones) are found without help. ``activity_map`` (a CSV/YAML file
+    or a dict) maps activity names to services and event types; ``mapping`` reuses a mapping
+    saved with ``save_mapping_as``. ``shape`` forces "events" (one row per event) or "stays"
+    (one row per stint). Dates are read day-first unless ``date_order`` says otherwise.
+    ``infer_ends`` ends a person's stint in one service when they start in another.
+    ``extract_end`` is when the extract was taken (default: its last event time); stays open
+    then are censored there. Returns an :class:`ImportReport`.
+    """
+    ws = Path(workspace)
+    files = [Path(paths)] if isinstance(paths, str | Path) else [Path(p) for p in paths]
+    if not files:
+        raise DataError("no files to import: give one or more event-log files")
+    plan = _mapping(ws, mapping, columns, activity_map, shape, date_order, {
+        "person": person, "service": service, "event": event, "timestamp": timestamp,
+        "destination": destination, "class": patient_class, "referred": referred,
+        "decided": decided, "accepted": accepted, "started": started, "ready": ready,
+        "ended": ended, "assessments": assessments,
+    })
+    store = Store(ws)
+    existed = store.exists()
+    try:
+        report = _import(store, files, plan, sheet, infer_ends, replace, journey_gap_days,
+                         extract_end)
+    except BaseException:
+        if not existed:
+            for leftover in (store.path, store.path.with_name(store.path.name + ".wal")):
+                leftover.unlink(missing_ok=True)
+        raise
+    finally:
+        shutil.rmtree(_tmp_dir(ws), ignore_errors=True)
+    if save_mapping_as:
+        save_mapping(ws, save_mapping_as, plan)
+    return report
+
+
+def _mapping(ws: Path, saved: PathLike | None, columns: Mapping[str, str] | None,
+             activity_map: PathLike | Mapping[str, object] | ActivityMap | None,
+             shape: Shape | None, date_order: DateOrder | None,
+             keywords: dict[str, str | None]) -> ImportMapping:
+    plan = load_mapping(ws, saved) if saved else ImportMapping()
+    given = dict(columns or {})
+    check_fields(given)
+    given.update({k: v for k, v in keywords.items() if v is not None})
+    plan.columns = {**plan.columns, **given}
+    if isinstance(activity_map, ActivityMap):
+        plan.activity_map = activity_map
+    elif isinstance(activity_map, Mapping):
+        plan.activity_map = activity_map_from_dict(activity_map, "activity_map")
+    elif activity_map is not None:
+        plan.activity_map = load_activity_map(activity_map)
+    if shape is not None:
+        if shape not in ("events", "stays"):
+            raise DataError(f"shape must be 'events' or 'stays', got {shape!r}")
+        plan.shape = shape
+    if date_order is not None:
+        if date_order not in ("dmy", "mdy", "ymd"):
+            raise DataError(f"date_order must be dmy, mdy or ymd, got {date_order!r}")
+        plan.date_order = date_order
+    return plan
+
+
+def _tmp_dir(ws: Path) -> Path:
+    return ws / ".wholeflow" / "tmp"
+
+
+def _staging(ws: Path, store: Store) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    configure(con)
+    tmp = _tmp_dir(ws)
+    tmp.mkdir(parents=True, exist_ok=True)
+    con.execute(f"SET temp_directory = '{_sql_text(tmp)}'")
+    store.path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con.execute(f"ATTACH '{_sql_text(store.path)}' AS store")
+    except duckdb.Error as err:
+        raise DataError(f"{store.path}: cannot open the store ({err}). Is another wholeflow "
+                        "command using it?") from None
+    return con
+
+
+def _sql_text(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def _store_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {r[0] for r in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = 'store'").fetchall()}
+
+
+def _import(store: Store, files: list[Path], plan: ImportMapping, sheet: str | None,
+            infer_ends: bool, replace: bool, gap: float,
+            extract_end: str | pd.Timestamp | None) -> ImportReport:
+    key = workspace_secret(store.workspace)
+    report = ImportReport(store=str(store.path))
+    with _staging(store.workspace, store) as con:
+        stored = _store_tables(con)
+        earlier = ({h: i for i, h in con.execute(
+            "SELECT import_id, file_hash FROM store.imports").fetchall()}
+            if "imports" in stored else {})
+        next_id = max(earlier.values(), default=0) + 1
+        replaced: list[int] = []
+        todo: list[tuple[Path, FileReport, str]] = []
+        seen: set[str] = set()
+        for path in files:
+            digest = file_hash(path) if path.is_file() else ""
+            fr = FileReport(str(path), format=file_format(path) if path.is_file() else None)
+            if digest in seen:
+                fr.skipped = "the same file is given twice"
+            elif digest in earlier and not replace:
+                fr.skipped = f"already imported (import {earlier[digest]})"
+            else:
+                if digest in earlier:
+                    replaced.append(earlier[digest])
+                fr.import_id = next_id
+                next_id += 1
+                todo.append((path, fr, digest))
+            seen.add(digest)
+            report.files.append(fr)
+        if not todo:
+            return report
+        malformed: list[tuple[int, int, str]] = []
+        staged = []
+        for k, (path, fr, _) in enumerate(todo):
+            raw = read_file(con, path, f"raw_{k}", sheet)
+            con.execute("SET preserve_insertion_order = false")  # faster from here on
+            resolved = resolve_columns(raw.columns, plan, path)
+            fr.shape, fr.rows_in = resolved.shape, raw.rows + len(raw.malformed)
+            staged.append(stage_file(con, raw, resolved, plan, k, key))
+            con.execute(f'DROP TABLE "{raw.table}"')  # the raw identifiers go with it
+            malformed.extend((k, line, what) for line, what in raw.malformed)
+        _combine(con, staged, stored, replaced, malformed)
+        pairing = pair_all(con, infer_ends, gap)
+        window = _window(pairing.span, extract_end)
+        _count(con, todo, staged, pairing, report)
+        _write(con, todo, plan, replaced, window, pairing.rejected > 0)
+    return report
+
+
+def _combine(con: duckdb.DuckDBPyConnection, staged: list[StagedFile], stored: set[str],
+             replaced: list[int], malformed: list[tuple[int, int, str]]) -> None:
+    """Views of the new events (with a row id, ``gid``) and of all events; a reject table."""
+    con.execute("CREATE TEMP VIEW new_events AS " + " UNION ALL ".join(
+        f'SELECT *, (CAST(file_no AS BIGINT) << 40) | "row" AS gid FROM {s.events}'
+        for s in staged))
+    con.execute("CREATE TEMP TABLE new_rejects AS " + " UNION ALL ".join(
+        f"SELECT * FROM {s.rejects}" for s in staged))
+    if malformed:
+        con.executemany("INSERT INTO new_rejects VALUES (?, ?, 'malformed_row', ?, NULL, NULL)",
+                        [[k, line, f"line {line}: {what}"] for k, line, what in malformed])
+    new = ("SELECT person, ts, hint, event, service, destination, class, TRUE AS is_new, gid "
+           "FROM new_events")
+    if "events" in stored:
+        skip = f"WHERE import_id NOT IN ({', '.join(map(str, replaced))})" if replaced else ""
+        old = ('SELECT person, "timestamp" AS ts, coalesce(hint, "timestamp") AS hint, event, '
+               "service, destination, class, FALSE AS is_new, "
+               "-((CAST(import_id AS BIGINT) << 40) | \"row\") - 1 AS gid "
+               f"FROM store.events {skip}")
+        con.execute(f"CREATE OR REPLACE TEMP VIEW all_events AS {new} UNION ALL {old}")
+    else:
+        con.execute(f"CREATE OR REPLACE TEMP VIEW all_events AS {new}")
+
+
+def _window(span: tuple[pd.Timestamp, pd.Timestamp] | None,
+            extract_end: str | pd.Timestamp | None) -> Window | None:
+    if span is None:
+        return None
+    first, last = span
+    end = pd.Timestamp(extract_end) if extract_end is not None else last
+    if end < last:
+        raise DataError(f"extract_end {end} is before the last event ({last})")
+    return Window(first.floor("D"), end)
+
+
+def _count(con: duckdb.DuckDBPyConnection, todo: list[tuple[Path, FileReport, str]],
+           staged: list[StagedFile], pairing: Pairing, report: ImportReport) -> None:
+    """Rows loaded and quarantined per file, each counted from its own source.
+
+    Loaded rows passed the row checks and had no event rejected by pairing; quarantined rows
+    are the row rejects, the pairing rejects and malformed lines. That they add up to the rows
+    read is checked, not assumed.
+    """
+    if pairing.rejected:
+        con.execute("""
+            INSERT INTO new_rejects
+            SELECT e.file_no, e."row", any_value(r.reason), NULL, min(e.person),
+                   to_json({'class': min(e.class), 'service': min(e.service),
+                            'event': string_agg(e.event, ', ' ORDER BY e.ts),
+                            'timestamp': CAST(min(e.ts) AS VARCHAR),
+                            'destination': min(e.destination)})::VARCHAR
+            FROM new_events e JOIN event_rejects r USING (gid)
+            GROUP BY e.file_no, e."row"
+        """)
+    passed = dict(con.execute(" UNION ALL ".join(
+        f"SELECT {k}, count(*) FILTER (WHERE reason IS NULL) FROM {s.tables[0]}"
+        for k, s in enumerate(staged))).fetchall())
+    paired_out = dict(con.execute(
+        "SELECT gid >> 40, count(*) FROM event_rejects GROUP BY ALL").fetchall())
+    quarantined = dict(con.execute(
+        'SELECT file_no, count(DISTINCT "row") FROM new_rejects GROUP BY file_no').fetchall())
+    for k, (path, fr, _) in enumerate(todo):
+        fr.rows_loaded = int(passed.get(k, 0)) - int(paired_out.get(k, 0))
+        fr.rows_quarantined = int(quarantined.get(k, 0))
+        if fr.rows_in != fr.rows_loaded + fr.rows_quarantined:  # pragma: no cover - a bug
+            raise RuntimeError(f"{path}: {fr.rows_in} rows read but {fr.rows_loaded} loaded "
+                               f"and {fr.rows_quarantined} quarantined")
+    report.persons = pairing.persons
+    report.by_reason = dict(con.execute(
+        "SELECT reason, count(*) FROM new_rejects GROUP BY reason ORDER BY 2 DESC").fetchall())
+    if pairing.other_events:
+        others = con.execute("""
+            SELECT coalesce(activity, '(none)'), count(*) FROM new_events
+            WHERE event = 'other' AND gid NOT IN (SELECT gid FROM event_rejects)
+            GROUP BY 1 ORDER BY 2 DESC
+        """).fetchall()
+        report.unmapped_activities = {a: int(n) for a, n in others}
+    report.other_events = pairing.other_events
+
+
+def _write(con: duckdb.DuckDBPyConnection, todo: list[tuple[Path, FileReport, str]],
+           plan: ImportMapping, replaced: list[int], window: Window | None,
+           any_rejected: bool) -> None:
+    """Everything in one transaction: the store changes completely or not at all.
+
+    The shared tables are built straight into the store, inside the transaction.
+    """
+    ids = "CASE file_no " + " ".join(
+        f"WHEN {k} THEN {fr.import_id}" for k, (_, fr, _) in enumerate(todo)) + " END"
+    names = "CASE file_no " + " ".join(
+        f"WHEN {k} THEN '{_sql_text(path)}'" for k, (path, _, _) in enumerate(todo)) + " END"
+    con.execute("BEGIN TRANSACTION")
+    try:
+        ensure_schema(con, "store")
+        if replaced:
+            listed = ", ".join(map(str, replaced))
+            for table in ("events", "quarantine", "imports"):
+                con.execute(f"DELETE FROM store.{table} WHERE import_id IN ({listed})")
+        kept = "WHERE gid NOT IN (SELECT gid FROM event_rejects)" if any_rejected else ""
+        con.execute(f"""
+            INSERT INTO store.events
+            SELECT {ids}, "row", person, class, service, event, ts, destination,
+                   NULLIF(hint, ts), activity
+            FROM new_events {kept}
+        """)
+        con.execute(f"""
+            INSERT INTO store.quarantine
+            SELECT {ids}, {names}, "row", reason, detail, person, "values"
+            FROM new_rejects ORDER BY file_no, "row"
+        """)
+        now = dt.datetime.now().replace(microsecond=0)
+        for path, fr, digest in todo:
+            con.execute(
+                "INSERT INTO store.imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [fr.import_id, str(path), digest, now, fr.shape, fr.format,
+                 json.dumps(plan.columns), fr.rows_in, fr.rows_loaded, fr.rows_quarantined,
+                 None, None])
+        if window is not None:
+            con.execute("USE store")
+            try:
+                build_tables(con, window)
+            finally:
+                con.execute("USE memory")
+            con.execute("DELETE FROM store.meta")
+            con.execute("INSERT INTO store.meta VALUES ('extract_start', ?), "
+                        "('extract_end', ?), ('built_at', ?)",
+                        [str(window.start), str(window.end), str(now)])
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise

@@ -1,0 +1,200 @@
+"""From paired episodes to the shared tables: stays, referrals, delays, journeys and daily.
+
+Input is a DuckDB table ``episodes`` (one row per referral episode or stint, see
+:mod:`wholeflow.data.stints`, with service, class and destination names decoded, and linked
+into journeys by :mod:`wholeflow.data.linking`). The tables
+made follow :mod:`wholeflow.tables`, with ``replication`` 0, plus one column the shared schema
+has no room for: ``journey``, the number of the person's journey (a person who goes home and
+comes back a month later has two journeys).
+
+Rules where the data leave room for choice:
+
+* A **journey** is a run of stints where each starts no later than ``journey_gap_days`` (one
+  day by default) after every earlier stint of the run has ended, or was referred from one of
+  them (a person waiting at home for the next service is still on the same journey).
+* A stint's **destination** is the one recorded with its end; else the next service in the
+  journey; else ``unknown`` (ended, destination not recorded); empty while still open.
+* **Delayed days** run from ready to the end, or to the end of the extract while still open.
+  Without a ready time a stint has no delayed days. The cause is not in the data (empty).
+* A referral's **from_service** is the service the person was in when it was sent (empty for
+  a referral from outside the system, e.g. from a GP).
+* The **midnight census** counts a person in a service at midnight ``d`` when
+  ``started <= d < ended``: someone who starts exactly at midnight is in, someone who leaves
+  exactly at midnight is out. ``queue`` counts accepted referrals not yet started (referral
+  time when there is no decision), ``delayed_occupancy`` people ready to move on. Stays still
+  open at the end of the extract count until its last day.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+import pandas as pd
+
+DAY_US = 86_400_000_000
+
+
+@dataclass(frozen=True)
+class Window:
+    """The period an extract covers: ``start`` (first midnight) to ``end`` (last event time)."""
+
+    start: pd.Timestamp
+    end: pd.Timestamp
+
+    @property
+    def days(self) -> float:
+        return (self.end - self.start) / pd.Timedelta(days=1)
+
+
+def days_sql(later: str, earlier: str) -> str:
+    """SQL for the days from ``earlier`` to ``later`` (two timestamp expressions), as DOUBLE."""
+    return f"((epoch_us({later}) - epoch_us({earlier})) / {DAY_US}.0)"
+
+
+def _ceil_day(column: str) -> str:
+    """The first midnight at or after ``column``."""
+    return (f"CASE WHEN {column} = date_trunc('day', {column}) THEN {column} "
+            f"ELSE date_trunc('day', {column}) + INTERVAL 1 DAY END")
+
+
+def build_tables(con: duckdb.DuckDBPyConnection, window: Window) -> None:
+    """Create ``stays``, ``referrals``, ``delays``, ``journeys`` and ``daily`` from ``episodes``.
+
+    ``episodes`` carries the links of :mod:`wholeflow.data.linking` (from_service, journey,
+    stint, next_service).
+    """
+    _stays(con, window)
+    _referrals(con)
+    _delays(con, window)
+    build_journeys(con)
+    build_daily(con, window)
+
+
+def _stays(con: duckdb.DuckDBPyConnection, window: Window) -> None:
+    end = f"TIMESTAMP '{window.end}'"
+    con.execute(f"""
+        CREATE OR REPLACE TABLE stays AS
+        SELECT 0 AS replication, person, class, service, stint,
+               referred, decided, TRUE AS accepted,
+               CASE WHEN accepted IS NOT NULL AND decided IS NOT NULL THEN decided
+                    ELSE referred END AS queued,
+               started AS admitted, started, ready, ended,
+               CASE WHEN destination IS NOT NULL THEN destination
+                    WHEN ended IS NULL THEN NULL
+                    ELSE coalesce(next_service, 'unknown') END AS destination,
+               CASE WHEN ready IS NULL THEN 0.0
+                    ELSE greatest({days_sql(f'coalesce(ended, {end})', 'ready')}, 0.0)
+                    END AS delayed_days,
+               CAST(NULL AS VARCHAR) AS delay_cause,
+               CAST(NULL AS VARCHAR) AS delay_target,
+               {days_sql('ended', 'started')} AS length_of_stay,
+               {days_sql('started', 'referred')} AS wait_days,
+               CAST(assessments AS INTEGER) AS assessments,
+               CAST(NULL AS DOUBLE) AS cost,
+               journey
+        FROM episodes WHERE started IS NOT NULL
+    """)
+    con.execute("""
+        UPDATE stays SET delay_target = destination
+        WHERE ready IS NOT NULL AND destination IN (SELECT DISTINCT service FROM stays)
+    """)
+
+
+def _referrals(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("""
+        CREATE OR REPLACE TABLE referrals AS
+        SELECT 0 AS replication, person, class, from_service, service AS to_service,
+               referred, decided,
+               CASE WHEN accepted = 1 OR started IS NOT NULL THEN TRUE
+                    WHEN accepted = 0 THEN FALSE END AS accepted
+        FROM episodes WHERE referred IS NOT NULL
+    """)
+
+
+def _delays(con: duckdb.DuckDBPyConnection, window: Window) -> None:
+    con.execute("""
+        CREATE OR REPLACE TABLE delays AS
+        SELECT 0 AS replication, person, service, delay_target AS target,
+               CAST(NULL AS VARCHAR) AS cause, ready AS start, ended AS "end",
+               delayed_days AS days
+        FROM stays WHERE ready IS NOT NULL AND delayed_days > 0
+    """)
+
+
+def build_journeys(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(f"""
+        CREATE OR REPLACE TABLE journeys AS
+        SELECT 0 AS replication, person, journey,
+               arg_min(class, stint) AS class,
+               arg_min(coalesce(referred, started), stint) AS arrived,
+               CASE WHEN count(ended) = count(*) THEN max(ended) END AS "left",
+               CASE WHEN count(ended) = count(*) THEN arg_max(destination, stint) END AS exit,
+               CAST(count(*) AS INTEGER) AS services,
+               CAST(count(*) - 1 AS INTEGER) AS handovers,
+               CAST(sum(assessments) AS INTEGER) AS assessments,
+               CAST(NULL AS INTEGER) AS information_breaks,
+               CASE WHEN count(ended) = count(*) THEN
+                    {days_sql('max(ended)', 'arg_min(coalesce(referred, started), stint)')} END
+                   AS length_of_stay,
+               sum(delayed_days) AS delayed_days,
+               CAST(NULL AS DOUBLE) AS cost,
+               string_agg(service, ' > ' ORDER BY stint) AS path
+        FROM stays GROUP BY person, journey
+    """)
+
+
+def build_daily(con: duckdb.DuckDBPyConnection, window: Window) -> None:
+    first = f"TIMESTAMP '{window.start.floor('D')}'"
+    last = f"TIMESTAMP '{window.end.floor('D')}'"
+
+    def delta(column: str, sign: int, source: str = "stays", where: str = "TRUE") -> str:
+        return (f"SELECT service, greatest({_ceil_day(column)}, {first}) AS day, "
+                f"{sign} AS d FROM {source} WHERE {column} IS NOT NULL AND {where}")
+
+    con.execute(f"""
+        CREATE OR REPLACE TABLE daily AS
+        WITH deltas AS (
+                SELECT service, day, sum(d) AS occ, 0 AS dly, 0 AS que, 0 AS adm, 0 AS dis
+                FROM ({delta('started', 1)} UNION ALL {delta('ended', -1)}) GROUP BY ALL
+                UNION ALL
+                SELECT service, day, 0, sum(d), 0, 0, 0
+                FROM ({delta('ready', 1)} UNION ALL
+                      {delta('ended', -1, where='ready IS NOT NULL')}) GROUP BY ALL
+                UNION ALL
+                SELECT service, day, 0, 0, sum(d), 0, 0
+                FROM ({delta('queued', 1)} UNION ALL
+                      {delta('started', -1, where='queued IS NOT NULL')} UNION ALL
+                      SELECT service, greatest({_ceil_day('_q')}, {first}) AS day, 1 AS d
+                      FROM (SELECT service,
+                                   CASE WHEN accepted = 1 THEN decided ELSE referred END AS _q
+                            FROM episodes
+                            WHERE started IS NULL AND status = 0
+                              AND accepted IS DISTINCT FROM 0)
+                      WHERE _q IS NOT NULL) GROUP BY ALL
+                UNION ALL
+                SELECT service, date_trunc('day', started), 0, 0, 0, count(*), 0
+                FROM stays GROUP BY ALL
+                UNION ALL
+                SELECT service, date_trunc('day', ended), 0, 0, 0, 0, count(*)
+                FROM stays WHERE ended IS NOT NULL GROUP BY ALL),
+             grid AS (SELECT s.service, CAST(g.day AS TIMESTAMP) AS day
+                      FROM (SELECT DISTINCT service FROM episodes) s,
+                           generate_series({first}, {last}, INTERVAL 1 DAY) g(day)),
+             per_day AS (
+                SELECT grid.service, grid.day,
+                       coalesce(sum(occ), 0) AS occ, coalesce(sum(dly), 0) AS dly,
+                       coalesce(sum(que), 0) AS que, coalesce(sum(adm), 0) AS adm,
+                       coalesce(sum(dis), 0) AS dis
+                FROM grid LEFT JOIN deltas USING (service, day) GROUP BY ALL)
+        SELECT 0 AS replication, service, CAST(day AS DATE) AS date,
+               CAST(sum(occ) OVER w AS INTEGER) AS occupancy,
+               CAST(sum(dly) OVER w AS INTEGER) AS delayed_occupancy,
+               CAST(sum(que) OVER w AS INTEGER) AS queue,
+               CAST(NULL AS INTEGER) AS capacity,
+               CAST(adm AS INTEGER) AS admissions,
+               CAST(dis AS INTEGER) AS discharges
+        FROM per_day
+        WINDOW w AS (PARTITION BY service ORDER BY day ROWS UNBOUNDED PRECEDING)
+        ORDER BY service, date
+    """)

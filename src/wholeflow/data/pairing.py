@@ -1,0 +1,270 @@
+"""Running the stint builder over stored and new events together, and settling conflicts.
+
+Events already in the store were accepted by earlier imports and stay accepted: when a new
+event contradicts them (say a second start for a stay already under way), the new one is
+quarantined. If the new events of a person would make an *earlier* event unacceptable, all of
+that person's new events are quarantined as ``conflicts_with_stored`` instead. A wide stay row
+becomes several events; when one of them is rejected, the whole row is. Because a rejected event
+never changes the builder's state, each round only removes events, and it settles in a few
+rounds.
+
+Reads the DuckDB view ``all_events`` (person, ts, hint, event, service, destination, class,
+is_new, gid: the source row, negative for stored events) and writes the tables ``episodes``
+(decoded) and ``event_rejects`` (gid, reason).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+import numba
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from wholeflow.data.linking import Links, link
+from wholeflow.data.stints import NAT, Episodes, pair_events
+from wholeflow.data.vocabulary import EVENT_RANK, EVENTS, REASON_CODES
+from wholeflow.errors import DataError
+
+_REASON_NAMES = {code: name for name, code in REASON_CODES.items()}
+_CONFLICT = REASON_CODES["conflicts_with_stored"]
+MAX_ROUNDS = 20
+_MAX_CODES = 1 << 20  # codes are packed into the sort key (see _sorted_events)
+
+
+def _dictionaries(con: duckdb.DuckDBPyConnection) -> tuple[list[str], list[str], list[str]]:
+    """Code tables for services, destinations and classes (one pass over the events)."""
+    combos = con.execute(
+        "SELECT DISTINCT service, destination, class FROM all_events").fetchall()
+    out = []
+    for i, name in enumerate(("service", "destination", "class")):
+        values = sorted({c[i] for c in combos if c[i] is not None})
+        if len(values) >= _MAX_CODES:
+            raise DataError(f"{len(values):,} different {name} names: is the {name} column "
+                            "the right one? (map another with --map COLUMN=" + name + ")")
+        _dictionary(con, f"dict_{name}", values)
+        out.append(values)
+    return out[0], out[1], out[2]
+
+
+def _dictionary(con: duckdb.DuckDBPyConnection, name: str, values: list[str]) -> None:
+    con.execute(f"DROP TABLE IF EXISTS {name}")
+    con.register(f"{name}_arrow", pa.table({
+        "value": pa.array(values, pa.string()),
+        "code": pa.array(np.arange(len(values), dtype=np.int32)),
+    }))
+    con.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")
+    con.unregister(f"{name}_arrow")
+
+
+def _sorted_events(con: duckdb.DuckDBPyConnection) -> dict[str, np.ndarray]:
+    """The events as arrays, sorted by person, time, hint and the tie-breaks of
+    :mod:`.stints` (event order, event, service, destination, stored before new, row).
+
+    DuckDB sorts by person and time only (sorting by many keys costs it several times more);
+    the few runs of events sharing a person and a time are then put in order by
+    :func:`_order_ties`.
+    """
+    events = "[" + ", ".join(f"'{e}'" for e in EVENTS) + "]"
+    ranks = "[" + ", ".join(str(EVENT_RANK[e]) for e in EVENTS) + "]"
+    # the tie-breaks after the hint packed into one integer (codes below 2**20)
+    ev = con.execute(f"""
+        SELECT *, (CAST({ranks}[event + 1] AS BIGINT) << 58) | (CAST(event AS BIGINT) << 54)
+                  | (CAST(service + 1 AS BIGINT) << 33) | (CAST(destination + 1 AS BIGINT)
+                  << 12) | CAST(is_new AS BIGINT) AS tie
+        FROM (
+            SELECT e.person, epoch_us(e.ts) AS time, epoch_us(e.hint) AS hint,
+                   CAST(list_position({events}, e.event) - 1 AS TINYINT) AS event,
+                   coalesce(s.code, -1) AS service, coalesce(d.code, -1) AS destination,
+                   coalesce(c.code, -1) AS klass, e.is_new, e.gid
+            FROM all_events e
+            LEFT JOIN dict_service s ON s.value = e.service
+            LEFT JOIN dict_destination d ON d.value = e.destination
+            LEFT JOIN dict_class c ON c.value = e.class)
+        ORDER BY person, time
+    """).fetchnumpy()
+    arrays = {k: np.asarray(v) for k, v in ev.items()}
+    hint, tie, gid = arrays["hint"], arrays["tie"], arrays["gid"]
+    order, long_runs = _order_ties(arrays["person"], arrays["time"], hint, tie, gid)
+    for start, end in long_runs:  # rare: many events of one person at one moment
+        run = order[start:end]
+        order[start:end] = run[np.lexsort((gid[run], tie[run], hint[run]))]
+    return {k: v[order] for k, v in arrays.items() if k not in ("hint", "tie")}
+
+
+_SHORT_RUN = 32
+
+
+@numba.njit(cache=True)
+def _order_ties(person, time, hint, tie, gid):
+    """A permutation putting each run of equal (person, time) in (hint, tie, gid) order.
+
+    Short runs are sorted here; the (start, end) of longer ones are returned for the caller.
+    """
+    n = len(person)
+    order = np.arange(n)
+    long_runs = []
+    start = 0
+    while start < n:
+        end = start + 1
+        while end < n and person[end] == person[start] and time[end] == time[start]:
+            end += 1
+        if end - start > _SHORT_RUN:
+            long_runs.append((start, end))
+            start = end
+            continue
+        # insertion sort: runs are short (a referral and its decision at one moment, ...)
+        for i in range(start + 1, end):
+            j = i
+            while j > start:
+                a, b = order[j - 1], order[j]
+                if (hint[a], tie[a], gid[a]) <= (hint[b], tie[b], gid[b]):
+                    break
+                order[j - 1], order[j] = b, a
+                j -= 1
+        start = end
+    return order, long_runs
+
+
+@dataclass(frozen=True)
+class Pairing:
+    """What pairing found, beyond the tables it wrote."""
+
+    span: tuple[pd.Timestamp, pd.Timestamp] | None
+    """First and last time of the events kept (None when none are)."""
+    persons: int
+    """People among the new events kept."""
+    other_events: int
+    """New events kept as 'other'."""
+    rejected: int
+    """New events rejected."""
+
+
+def pair_all(con: duckdb.DuckDBPyConnection, infer_ends: bool = False,
+             journey_gap_days: float = 1.0) -> Pairing:
+    """Pair ``all_events`` into ``episodes`` (linked, see :mod:`.linking`) and
+    ``event_rejects``."""
+    services, destinations, classes = _dictionaries(con)
+    ev = _sorted_events(con)
+    is_new = ev["is_new"].astype(bool)
+    active = np.ones(len(is_new), dtype=bool)
+    final_reason = np.zeros(len(is_new), dtype=np.int8)
+    rounds = 0
+    while True:
+        rounds += 1
+        idx = np.flatnonzero(active)
+        reasons, episodes = pair_events(
+            ev["person"][idx], ev["time"][idx], ev["event"][idx], ev["service"][idx],
+            ev["destination"][idx], ev["klass"][idx], len(services), infer_ends,
+            source=ev["gid"][idx])
+        rejected = idx[reasons > 0]
+        final_reason[rejected] = reasons[reasons > 0]
+        active[rejected] = False
+        old_rejected = rejected[~is_new[rejected]]
+        changed = False
+        if old_rejected.size and rounds < MAX_ROUNDS:
+            # new events made an earlier one unacceptable: drop the person's new events instead
+            active[old_rejected] = True
+            final_reason[old_rejected] = 0
+            people = np.isin(ev["person"], np.unique(ev["person"][old_rejected]))
+            conflict = people & is_new & active
+            final_reason[conflict] = _CONFLICT
+            active[conflict] = False
+            changed = True
+        else:
+            changed = _reject_whole_rows(ev["gid"], is_new, active, final_reason, rejected)
+        if not changed or rounds >= MAX_ROUNDS:
+            break
+    _write_rejects(con, ev["gid"], is_new, final_reason)
+    _write_episodes(con, episodes, link(episodes, journey_gap_days), services, destinations,
+                    classes)
+    kept = ev["time"][active]
+    span = None if not len(kept) else (pd.Timestamp(int(kept.min()), unit="us"),
+                                       pd.Timestamp(int(kept.max()), unit="us"))
+    new_kept = active & is_new
+    return Pairing(span, len(pd.unique(ev["person"][new_kept])),
+                   int(np.count_nonzero(new_kept & (ev["event"] == EVENTS.index("other")))),
+                   int(np.count_nonzero(is_new & ~active)))
+
+
+def _reject_whole_rows(gid: np.ndarray, is_new: np.ndarray, active: np.ndarray,
+                       final_reason: np.ndarray, rejected: np.ndarray) -> bool:
+    """Reject the other events of any row that had an event rejected; True if any were."""
+    new_rejected = rejected[is_new[rejected]]
+    if not new_rejected.size:
+        return False
+    rows, first = np.unique(gid[new_rejected], return_index=True)
+    siblings = active & is_new & np.isin(gid, rows)
+    if not siblings.any():
+        return False
+    where = np.searchsorted(rows, gid[siblings])
+    final_reason[siblings] = final_reason[new_rejected[first]][where]
+    active[siblings] = False
+    return True
+
+
+def _write_rejects(con: duckdb.DuckDBPyConnection, gid: np.ndarray, is_new: np.ndarray,
+                   final_reason: np.ndarray) -> None:
+    hit = np.flatnonzero(is_new & (final_reason > 0))
+    # one reason per source row: that of its first rejected event (in time order)
+    rows, first = np.unique(gid[hit], return_index=True)
+    names = np.array([""] + [_REASON_NAMES[c] for c in range(1, len(_REASON_NAMES) + 1)],
+                     dtype=object)
+    table = pa.table({
+        "gid": pa.array(rows.astype(np.int64)),
+        "reason": pa.array(names[final_reason[hit[first]].astype(np.int64)].tolist(),
+                           pa.string()),
+    })
+    con.execute("DROP TABLE IF EXISTS event_rejects")
+    con.register("event_rejects_arrow", table)
+    con.execute("CREATE TEMP TABLE event_rejects AS SELECT * FROM event_rejects_arrow")
+    con.unregister("event_rejects_arrow")
+
+
+def _decode(codes: np.ndarray, values: list[str]) -> pa.Array:
+    lookup = pa.array(values, pa.string())
+    valid = codes >= 0
+    indices = pa.array(np.where(valid, codes, 0).astype(np.int32), mask=~valid)
+    return lookup.take(indices) if len(values) else pa.nulls(len(codes), pa.string())
+
+
+def _times(values: np.ndarray) -> pa.Array:
+    values = values.astype(np.int64)
+    return pa.array(values, pa.int64(), mask=values == NAT).cast(pa.timestamp("us"))
+
+
+def _write_episodes(con: duckdb.DuckDBPyConnection, ep: Episodes, links: Links,
+                    services: list[str], destinations: list[str], classes: list[str]) -> None:
+    dest = ep.destination.astype(np.int64)
+    inferred = dest <= -2
+    destination = _decode(np.where(inferred, -1, dest), destinations)
+    if inferred.any():
+        went_to = _decode(np.where(inferred, -2 - dest, -1), services)
+        destination = pc.if_else(pa.array(inferred), went_to, destination)
+    table = pa.table({
+        "person": pa.array(ep.person.astype(np.int64)),
+        "service": _decode(ep.service.astype(np.int64), services),
+        "class": _decode(ep.klass.astype(np.int64), classes),
+        "referred": _times(ep.referred),
+        "decided": _times(ep.decided),
+        "accepted": pa.array(ep.accepted.astype(np.int8), mask=ep.accepted < 0),
+        "started": _times(ep.started),
+        "ready": _times(ep.ready),
+        "ended": _times(ep.ended),
+        "destination": destination,
+        "assessments": pa.array(ep.assessments.astype(np.int32)),
+        "end_inferred": pa.array(ep.end_inferred.astype(bool)),
+        "status": pa.array(ep.status.astype(np.int8)),
+        "from_service": _decode(links.from_service.astype(np.int64), services),
+        "journey": pa.array(links.journey),
+        "stint": pa.array(links.stint),
+        "next_service": _decode(links.next_service.astype(np.int64), services),
+    })
+    con.execute("DROP TABLE IF EXISTS episodes")
+    con.register("episodes_arrow", table)
+    con.execute("CREATE TEMP TABLE episodes AS SELECT * FROM episodes_arrow")
+    con.unregister("episodes_arrow")
+

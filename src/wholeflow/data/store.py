@@ -1,0 +1,138 @@
+"""The workspace's event store: one DuckDB file, ``<workspace>/.wholeflow/store.duckdb``.
+
+Tables:
+
+============  ======================================================================
+``events``    every loaded event (pseudonymised), with the import and row it came from
+``quarantine`` every row not loaded, with its reason (person pseudonymised, no raw id)
+``imports``   one row per imported file: hash, rows in / loaded / quarantined
+``stays``     the shared tables of :mod:`wholeflow.tables`, rebuilt from ``events`` after
+``referrals`` every import, so that diagnostics run on imported and simulated data alike
+``delays``
+``journeys``
+``daily``
+``meta``      key/value facts: the extract's first and last times, when built
+============  ======================================================================
+
+Writes happen in one transaction per import, so a failure part-way leaves the store as it was.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from wholeflow.data.journeys import Window
+from wholeflow.errors import DataError
+
+STORE_FILE = Path(".wholeflow") / "store.duckdb"
+SHARED_TABLES = ("stays", "referrals", "delays", "journeys", "daily")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS {db}.imports (
+    import_id INTEGER, file VARCHAR, file_hash VARCHAR, imported_at TIMESTAMP, shape VARCHAR,
+    format VARCHAR, mapping VARCHAR, rows_in BIGINT, rows_loaded BIGINT,
+    rows_quarantined BIGINT, persons BIGINT, other_events BIGINT);
+CREATE TABLE IF NOT EXISTS {db}.events (
+    import_id INTEGER, "row" BIGINT, person BIGINT, class VARCHAR, service VARCHAR,
+    event VARCHAR, "timestamp" TIMESTAMP, destination VARCHAR, hint TIMESTAMP,
+    activity VARCHAR);
+CREATE TABLE IF NOT EXISTS {db}.quarantine (
+    import_id INTEGER, file VARCHAR, "row" BIGINT, reason VARCHAR, detail VARCHAR,
+    person BIGINT, "values" VARCHAR);
+CREATE TABLE IF NOT EXISTS {db}.meta (key VARCHAR, value VARCHAR);
+"""
+
+
+def configure(con: duckdb.DuckDBPyConnection, memory_limit: str = "2GB") -> None:
+    """Quiet, memory-bounded settings for every connection wholeflow opens."""
+    con.execute("SET enable_progress_bar = false")
+    con.execute(f"SET memory_limit = '{memory_limit}'")
+    con.execute("SET preserve_insertion_order = true")
+
+
+class Store:
+    """A workspace's DuckDB store (which may not exist yet)."""
+
+    def __init__(self, workspace: str | Path = "."):
+        self.workspace = Path(workspace)
+        self.path = self.workspace / STORE_FILE
+
+    def __repr__(self) -> str:
+        return f"Store({str(self.workspace)!r})"
+
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    def connect(self, read_only: bool = True) -> duckdb.DuckDBPyConnection:
+        """Open the store; read-only unless writing. Raises DataError when there is none."""
+        if read_only and not self.exists():
+            raise DataError(
+                f"{self.workspace}: no event store yet ({self.path} is missing). "
+                "Import an extract first: wholeflow import FILE --workspace "
+                f"{self.workspace}"
+            )
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.IOException as err:
+            raise DataError(f"{self.path}: cannot open the store ({err}). Is another wholeflow "
+                            "command using it?") from None
+        configure(con)
+        return con
+
+    def read(self, table: str) -> pd.DataFrame:
+        """One table of the store as a DataFrame."""
+        with self.connect() as con:
+            if table not in _tables(con):
+                raise DataError(f"{self.path} has no table {table!r}; import an extract first")
+            return con.execute(f'SELECT * FROM "{table}"').df()
+
+    def quarantine(self) -> pd.DataFrame:
+        """Rows not loaded, with file, row, reason and the (pseudonymised) values."""
+        return self.read("quarantine")
+
+    def imports(self) -> pd.DataFrame:
+        return self.read("imports")
+
+    def window(self) -> Window:
+        """The period the loaded extracts cover."""
+        with self.connect() as con:
+            return read_window(con)
+
+    def export_quarantine(self, path: str | Path) -> int:
+        """Write the quarantine to CSV (or Parquet by suffix); returns the number of rows."""
+        out = Path(path)
+        with self.connect() as con:
+            kind = "PARQUET" if out.suffix.lower() in {".parquet", ".pq"} else "CSV, HEADER"
+            con.execute(f"COPY (SELECT * FROM quarantine ORDER BY import_id, \"row\") "
+                        f"TO '{_sql_text(out)}' (FORMAT {kind})")
+            row = con.execute("SELECT count(*) FROM quarantine").fetchone()
+        return int(row[0]) if row else 0
+
+
+def _sql_text(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def _tables(con: duckdb.DuckDBPyConnection, database: str | None = None) -> set[str]:
+    query = "SELECT table_name FROM duckdb_tables()"
+    if database:
+        return {r[0] for r in con.execute(query + " WHERE database_name = ?",
+                                          [database]).fetchall()}
+    return {r[0] for r in con.execute(query).fetchall()}
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection, database: str) -> None:
+    """Create the store's own tables in ``database`` when they are missing."""
+    con.execute(SCHEMA.format(db=database))
+
+
+def read_window(con: duckdb.DuckDBPyConnection, database: str | None = None) -> Window:
+    prefix = f"{database}." if database else ""
+    rows = dict(con.execute(f"SELECT key, value FROM {prefix}meta").fetchall())
+    if "extract_start" not in rows:
+        raise DataError("the store has no loaded events yet")
+    return Window(pd.Timestamp(rows["extract_start"]), pd.Timestamp(rows["extract_end"]))

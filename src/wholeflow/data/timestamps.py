@@ -1,0 +1,79 @@
+"""Reading dates and times the way NHS extracts write them, as one DuckDB SQL expression.
+
+Accepted, in this order (the first that reads the value wins):
+
+1. ISO 8601: ``2024-04-03``, ``2024-04-03 10:15``, ``2024-04-03T10:15:00.000+01:00``. A UTC offset
+   is dropped and the local wall-clock time kept, so midnight censuses fall on local midnights.
+2. Day-first dates (the UK habit, or month-first / year-first when asked): ``03/04/2024``,
+   ``03/04/24 10:15``, ``03-04-2024``, ``03.04.2024``, ``3 Apr 2024``, ``03-APR-2024 10:15``,
+   ``03/04/2024 10:15 AM``, ``20240403``.
+3. Excel serial day numbers (days since 1899-12-30, as Excel stores dates): ``45385`` is
+   2024-04-03, ``45385.5`` is noon that day. Only five-digit numbers (1927 to 2173) are read so.
+
+A date without a time is read as 00:00 that day. Anything else is NULL, which the importer
+quarantines as an unparseable date.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+DateOrder = Literal["dmy", "mdy", "ymd"]
+
+_TIMES = (" %H:%M:%S.%f", " %H:%M:%S", " %H:%M", " %I:%M %p", " %I:%M:%S %p", "")
+
+_DATES: dict[str, tuple[str, ...]] = {
+    # two-digit years first: "%y" cannot swallow a four-digit year, "%Y" would read "24" as 24 AD
+    "dmy": ("%d/%m/%y", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d %b %Y", "%d-%b-%Y", "%d %B %Y",
+            "%d-%b-%y"),
+    "mdy": ("%m/%d/%y", "%m/%d/%Y", "%m-%d-%Y", "%b %d %Y", "%b %d, %Y", "%B %d, %Y",
+            "%d %b %Y", "%d-%b-%Y"),
+    "ymd": ("%Y/%m/%d", "%Y.%m.%d", "%Y %m %d", "%d %b %Y", "%d-%b-%Y"),
+}
+
+#: Excel's day 0 (it wrongly counts 1900 as a leap year, so day 0 is 1899-12-30, not 12-31).
+EXCEL_EPOCH = "1899-12-30"
+
+
+def date_formats(order: DateOrder = "dmy") -> list[str]:
+    """The strptime formats tried for ``order``, with and without a time of day."""
+    formats = [date + time for date in _DATES[order] for time in _TIMES]
+    return [*formats, "%Y%m%d", "%Y%m%d%H%M%S", "%Y%m%d %H%M"]
+
+
+def _sql_list(items: list[str]) -> str:
+    return "[" + ", ".join("'" + item.replace("'", "''") + "'" for item in items) + "]"
+
+
+def timestamp_sql(column: str, order: DateOrder = "dmy", column_type: str = "VARCHAR") -> str:
+    """A DuckDB expression turning ``column`` (quoted SQL) into a TIMESTAMP, NULL if unreadable.
+
+    ``column_type`` is the column's DuckDB type: typed dates and timestamps (Parquet, Excel) are
+    cast directly, numbers are read as Excel serial days, text goes through the formats above.
+    """
+    kind = column_type.upper()
+    if kind.startswith("TIMESTAMP") or kind == "DATE":
+        return f"CAST({column} AS TIMESTAMP)"
+    if kind in {"DOUBLE", "FLOAT", "DECIMAL", "INTEGER", "BIGINT", "SMALLINT", "HUGEINT",
+                "TINYINT", "UBIGINT", "UINTEGER"} or kind.startswith("DECIMAL"):
+        return _excel_serial_sql(f"CAST({column} AS DOUBLE)")
+    raw = f"CAST({column} AS VARCHAR)"
+    text = f"trim({raw})"
+    fast = f"TRY_CAST({raw} AS TIMESTAMP)"
+    return (
+        # The untrimmed ISO value first: most values are clean, and COALESCE looks at the
+        # later, slower readings only for the rest. Its year must be plausible: DuckDB's cast
+        # reads "03/04/24" as the year 3, which the day-first formats then read properly.
+        f"COALESCE(CASE WHEN year({fast}) BETWEEN 1900 AND 2100 THEN {fast} END, "
+        f"CASE WHEN substr({text}, 5, 1) IN ('-', '/') THEN TRY_CAST({text} AS TIMESTAMP) END, "
+        f"TRY_STRPTIME({text}, {_sql_list(date_formats(order))}), "
+        f"CASE WHEN regexp_full_match({text}, '\\d{{5}}(\\.\\d+)?') "
+        f"THEN {_excel_serial_sql(f'TRY_CAST({text} AS DOUBLE)')} END)"
+    )
+
+
+def _excel_serial_sql(number: str) -> str:
+    return (
+        f"CASE WHEN {number} >= 10000 AND {number} < 100000 THEN TIMESTAMP '{EXCEL_EPOCH}' + "
+        f"to_seconds(CAST(round({number} * 86400) AS BIGINT)) END"
+    )

@@ -1,0 +1,55 @@
+"""Dates and times as NHS extracts write them, read by one SQL expression."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import pytest
+
+from wholeflow.data.timestamps import timestamp_sql
+
+
+def read(values: list[str | None], order: str = "dmy") -> list[dt.datetime | None]:
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (x VARCHAR)")
+    con.executemany("INSERT INTO t VALUES (?)", [[v] for v in values])
+    return [r[0] for r in con.execute(f"SELECT {timestamp_sql('x', order)} FROM t "
+                                      "ORDER BY rowid").fetchall()]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("2024-04-03", dt.datetime(2024, 4, 3)),
+    ("2024-04-03 10:15", dt.datetime(2024, 4, 3, 10, 15)),
+    ("2024-04-03T10:15:30.250", dt.datetime(2024, 4, 3, 10, 15, 30, 250000)),
+    ("03/04/2024", dt.datetime(2024, 4, 3)),
+    ("03/04/24 10:15", dt.datetime(2024, 4, 3, 10, 15)),
+    ("3 Apr 2024", dt.datetime(2024, 4, 3)),
+    ("03-APR-2024 10:15", dt.datetime(2024, 4, 3, 10, 15)),
+    ("03/04/2024 10:15 PM", dt.datetime(2024, 4, 3, 22, 15)),
+    ("03.04.2024", dt.datetime(2024, 4, 3)),
+    ("20240403", dt.datetime(2024, 4, 3)),
+    (" 03/04/2024 ", dt.datetime(2024, 4, 3)),
+])
+def test_common_formats_are_read_day_first(text, expected):
+    assert read([text]) == [expected]
+
+
+def test_excel_serial_days_count_from_1899_12_30():
+    assert read(["45385", "45385.5", "45385.75"]) == [
+        dt.datetime(2024, 4, 3), dt.datetime(2024, 4, 3, 12), dt.datetime(2024, 4, 3, 18)]
+
+
+def test_a_utc_offset_is_dropped_keeping_local_wall_time():
+    # summer and winter offsets of the same local time give the same wall-clock reading
+    assert read(["2024-07-01T09:00:00+01:00", "2024-01-01T09:00:00+00:00"]) == [
+        dt.datetime(2024, 7, 1, 9), dt.datetime(2024, 1, 1, 9)]
+
+
+def test_month_first_when_asked():
+    assert read(["04/03/2024"], order="mdy") == [dt.datetime(2024, 4, 3)]
+
+
+@pytest.mark.parametrize("text", ["", "yesterday", "32/13/2024", "2024-02-30", "123", None])
+def test_unreadable_values_are_null(text):
+    assert read([text]) == [None]

@@ -171,3 +171,29 @@ def test_discovery_edges_volumes_and_transfer_times(ws):
     assert edges.loc[("community", "home"), "kind"] == "exit"
     nodes = found.nodes.set_index("service")
     assert nodes.loc["acute", "stays"] == 5 and nodes.loc["acute", "people"] == 4
+
+
+def test_the_package_exposes_its_main_functions():
+    import wholeflow
+    import wholeflow.data as data
+
+    assert data.diagnose is dx.diagnose is wholeflow.diagnose
+    assert data.discover is discover
+    with pytest.raises(AttributeError):
+        _ = data.no_such_function
+
+
+def test_a_hand_made_store_with_only_some_stay_columns(workspace):
+    import duckdb
+
+    (workspace / ".wholeflow").mkdir()
+    stays = pd.DataFrame({"person": ["a", "b", "c"], "service": "acute",  # noqa: F841
+                          "started": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-03"]),
+                          "ended": pd.to_datetime(["2024-01-04", None, "2024-01-05"])})
+    con = duckdb.connect(str(workspace / ".wholeflow" / "store.duckdb"))
+    con.execute("CREATE TABLE stays AS SELECT * FROM stays")
+    con.close()
+    result = dx.diagnose(workspace)
+    los = on(result["length_of_stay"], service="acute")
+    assert (los["stays"], los["completed"], los["mean"]) == (3, 2, 2.5)
+    assert on(result["occupancy"], service="acute")["peak_occupancy"] == 3

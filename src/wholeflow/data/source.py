@@ -26,7 +26,7 @@ import duckdb
 import pandas as pd
 
 from wholeflow.data import journeys as build
-from wholeflow.data.journeys import Window
+from wholeflow.data.journeys import Window, days_sql
 from wholeflow.data.store import SHARED_TABLES, STORE_FILE, Store, configure, read_window
 from wholeflow.errors import DataError
 
@@ -69,8 +69,7 @@ def open_source(source: Any, replication: int | None = None) -> FlowData:
     if isinstance(source, str | Path):
         path = Path(source)
         if path.is_file() and path.suffix == ".duckdb":
-            return _from_store(Store(path.parent.parent)) if path.parent.name == ".wholeflow" \
-                else _from_store_file(path)
+            return _from_store_file(path)
         if path.is_dir():
             return _from_store(Store(path))
         raise DataError(f"{path}: no such workspace folder or store file")
@@ -97,22 +96,37 @@ def opened(source: Any, replication: int | None = None) -> Iterator[FlowData]:
 
 
 def _from_store(store: Store) -> FlowData:
-    con = store.connect(read_only=True)
-    return FlowData(con, _store_window(con, store.path), str(store.path))
+    return _from_store_file(store.path, str(store.workspace))
 
 
-def _from_store_file(path: Path) -> FlowData:
-    con = duckdb.connect(str(path), read_only=True)
+def _from_store_file(path: Path, workspace: str | None = None) -> FlowData:
+    """The store's tables as views of an in-memory connection (the store is only read)."""
+    if not path.exists():
+        raise DataError(
+            f"{workspace or path}: no event store yet ({path} is missing). Import an extract "
+            f"first: wholeflow import FILE --workspace {workspace or '<workspace>'}")
+    con = duckdb.connect()
     configure(con)
-    return FlowData(con, _store_window(con, path), str(path))
-
-
-def _store_window(con: duckdb.DuckDBPyConnection, path: Path) -> Window:
     try:
-        return read_window(con)
-    except (DataError, duckdb.Error):
+        con.execute(f"ATTACH '{str(path).replace(chr(39), chr(39) * 2)}' AS store (READ_ONLY)")
+    except duckdb.Error as err:
+        raise DataError(f"{path}: cannot open the store ({err}). Is another wholeflow command "
+                        "writing to it?") from None
+    present = {r[0] for r in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = 'store'").fetchall()}
+    if "stays" not in present:
         raise DataError(f"{path}: the store has no loaded events yet; import an extract "
-                        f"first (expected at <workspace>/{STORE_FILE})") from None
+                        f"first (expected at <workspace>/{STORE_FILE})")
+    for name in SHARED_TABLES:
+        if name in present:
+            _shared_view(con, name, f"store.{name}")
+    _complete(con, present)
+    try:
+        window = read_window(con, "store")
+    except (DataError, duckdb.Error):
+        window = _frames_window(con, None)
+    _derive_missing(con, present, window)
+    return FlowData(con, window, str(path))
 
 
 def _from_frames(frames: Mapping[str, pd.DataFrame | None], replication: int | None,
@@ -123,6 +137,7 @@ def _from_frames(frames: Mapping[str, pd.DataFrame | None], replication: int | N
     assert stays is not None
     if replication is None and "replication" in stays.columns and len(stays):
         replication = int(stays["replication"].min())
+    present = set()
     for name in SHARED_TABLES:
         frame = frames.get(name)
         if frame is None:
@@ -130,26 +145,61 @@ def _from_frames(frames: Mapping[str, pd.DataFrame | None], replication: int | N
         if replication is not None and "replication" in frame.columns:
             frame = frame[frame["replication"] == replication]
         con.register(f"_{name}_frame", frame)
-        con.execute(f"CREATE TABLE {name} AS SELECT * FROM _{name}_frame")
+        con.execute(f"CREATE TABLE _{name}_source AS SELECT * FROM _{name}_frame")
         con.unregister(f"_{name}_frame")
-    _complete(con, frames)
+        _shared_view(con, name, f"_{name}_source")
+        present.add(name)
+    _complete(con, present)
     window = _frames_window(con, model)
-    _derive_missing(con, frames, window)
+    _derive_missing(con, present, window)
     return FlowData(con, window, "data frames")
 
 
-def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
-    return {r[0] for r in con.execute(
-        "SELECT column_name FROM duckdb_columns() WHERE table_name = ?", [table]).fetchall()}
+def _columns(con: duckdb.DuckDBPyConnection, relation: str) -> list[str]:
+    return [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()]
 
 
-def _complete(con: duckdb.DuckDBPyConnection, frames: Mapping[str, Any]) -> None:
-    """Add what simulated tables may lack: journey numbers, and empty optional tables."""
-    for table in ("stays", "journeys"):
-        if frames.get(table) is not None and "journey" not in _columns(con, table):
-            con.execute(f"ALTER TABLE {table} ADD COLUMN journey INTEGER DEFAULT 1")
+#: What a stays table without a column gets in its place (tables made by hand, or by an
+#: engine that has no notion of journeys).
+_STAY_DEFAULTS = {
+    "replication": "0", "class": "CAST(NULL AS VARCHAR)",
+    "stint": "CAST(row_number() OVER (PARTITION BY person ORDER BY started) AS INTEGER)",
+    "referred": "CAST(NULL AS TIMESTAMP)", "decided": "CAST(NULL AS TIMESTAMP)",
+    "accepted": "TRUE", "queued": "CAST(NULL AS TIMESTAMP)", "admitted": "started",
+    "ready": "CAST(NULL AS TIMESTAMP)", "ended": "CAST(NULL AS TIMESTAMP)",
+    "destination": "CAST(NULL AS VARCHAR)", "delayed_days": "0.0",
+    "delay_cause": "CAST(NULL AS VARCHAR)", "delay_target": "CAST(NULL AS VARCHAR)",
+    "length_of_stay": "CAST(NULL AS DOUBLE)", "wait_days": "CAST(NULL AS DOUBLE)",
+    "assessments": "0", "cost": "CAST(NULL AS DOUBLE)", "journey": "1",
+}
+_STAY_REQUIRED = ("person", "service", "started")
+
+
+def _shared_view(con: duckdb.DuckDBPyConnection, name: str, source: str) -> None:
+    """A view ``name`` of ``source``, with the columns the diagnostics read filled in."""
+    columns = _columns(con, source)
+    extra = []
+    if name == "stays":
+        missing = [c for c in _STAY_REQUIRED if c not in columns]
+        if missing:
+            raise DataError(f"{source}: the stays table has no {', '.join(missing)} column; "
+                            f"it needs at least {', '.join(_STAY_REQUIRED)}")
+        defaults = dict(_STAY_DEFAULTS)
+        if "ended" in columns:
+            defaults["length_of_stay"] = days_sql("ended", "started")
+        if "referred" in columns:
+            defaults["wait_days"] = days_sql("started", "referred")
+        extra = [f"{sql} AS {col}" for col, sql in defaults.items() if col not in columns]
+    elif name == "journeys" and "journey" not in columns:
+        extra = ["1 AS journey"]
+    select = ", ".join(["*", *extra])
+    con.execute(f"CREATE VIEW {name} AS SELECT {select} FROM {source}")
+
+
+def _complete(con: duckdb.DuckDBPyConnection, present: set[str]) -> None:
+    """Empty referrals and delays tables where the source has none."""
     for table, ddl in _EMPTY.items():
-        if frames.get(table) is None:
+        if table not in present:
             con.execute(f"CREATE TABLE {table} ({ddl})")
 
 
@@ -168,9 +218,9 @@ def _frames_window(con: duckdb.DuckDBPyConnection, model: Any) -> Window:
     return Window(pd.Timestamp(row[0]).floor("D"), pd.Timestamp(row[1]))
 
 
-def _derive_missing(con: duckdb.DuckDBPyConnection, frames: Mapping[str, Any],
-                    window: Window) -> None:
-    if frames.get("daily") is not None and frames.get("journeys") is not None:
+def _derive_missing(con: duckdb.DuckDBPyConnection, present: set[str], window: Window) -> None:
+    """Journeys and the daily census, from the stays, where the source has none."""
+    if {"daily", "journeys"} <= present:
         return
     con.execute("""
         CREATE TEMP TABLE episodes AS
@@ -178,7 +228,7 @@ def _derive_missing(con: duckdb.DuckDBPyConnection, frames: Mapping[str, Any],
                CASE WHEN ended IS NULL THEN 0 ELSE 1 END AS status
         FROM stays
     """)
-    if frames.get("journeys") is None:
+    if "journeys" not in present:
         build.build_journeys(con)
-    if frames.get("daily") is None:
+    if "daily" not in present:
         build.build_daily(con, window)

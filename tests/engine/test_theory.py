@@ -100,3 +100,24 @@ def test_fifo_release_from_blocking(reference_results):
         for _, g in s[(s["service"] == unit) & s["admitted"].notna()].groupby("replication"):
             g = g.sort_values(["admitted", "queued"])
             assert g["queued"].is_monotonic_increasing, unit
+
+
+def test_littles_law_on_every_service_of_the_bolton_example():
+    # L = lambda W on each service of the shipped example, averaged over replications. The
+    # window is a year and stays average under 40 days, so the edge effect (stays cut by the
+    # window's ends) is a few per cent of W at most; 3 % is the allowance.
+    import wholeflow
+    from wholeflow.cli.demo import example_folder
+
+    model = wholeflow.load_model(example_folder("bolton"))
+    res = wholeflow.simulate(model, replications=4, seed=3)
+    for service in model.services:
+        occupancy = res.kpi("mean_occupancy", service).mean()
+        arrivals_rate = res.kpi("admissions", service) / model.run_days
+        little = (arrivals_rate * res.kpi("mean_length_of_stay", service)).mean()
+        assert little == pytest.approx(occupancy, rel=0.03), service
+    # and conservation: everyone who arrived has left or is still in the system
+    k = res.kpis.set_index(["replication", "service", "metric"])["value"]
+    for rep in res.replications:
+        left = int(np.sum(~np.isnan(rep.people_f[:, 1])))
+        assert len(rep.people_f) == left + k[(rep.replication, "system", "in_system_at_end")]

@@ -1,4 +1,4 @@
-"""docs/measure.md: every Python example runs, and prints exactly the output shown after it."""
+"""docs/guides/measure.md: every Python example runs and prints exactly the output shown."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import io
 import re
 from pathlib import Path
 
-DOC = Path(__file__).parents[2] / "docs" / "measure.md"
+DOC = Path(__file__).parents[2] / "docs" / "guides" / "measure.md"
 BLOCK = re.compile(r"```python\n(.*?)```(?:\s*```text\n(.*?)```)?", re.DOTALL)
 
 

@@ -133,7 +133,7 @@ def _frame_table(frame: pd.DataFrame, title: str, columns: dict[str, str]) -> Ta
 def diagnose(
     workspace: Path = typer.Argument(Path("."), help="workspace folder"),
     out: Path = typer.Option(None, "--out", "-o", help="folder for the tables (default: "
-                             "<workspace>/findings/diagnostics)"),
+                             "<workspace>/diagnostics)"),
     handling_hours: list[str] = typer.Option([], "--handling-hours", help="clinical hours per "
                                              "rejected referral: HOURS, or SERVICE=HOURS"),
     fmt: str = typer.Option("csv", "--format", help="csv or parquet"),
@@ -160,7 +160,7 @@ def diagnose(
     console.print(_frame_table(result["variants"].head(5), "most frequent journeys", {
         "path": "journey", "journeys": "journeys", "share": "share",
         "mean_assessments": "assessments"}))
-    folder = out or workspace / "findings" / "diagnostics"
+    folder = out or workspace / "diagnostics"
     paths = result.save(folder, fmt)
     console.print(f"{len(paths)} tables written to [bold]{folder}[/]", highlight=False)
 

@@ -105,7 +105,8 @@ def demo(
     baseline = simulate_with_progress(model, replications, seed, None, "simulating baseline")
     for table in summary_tables(baseline.summary(), "baseline"):
         console.print(table)
-    write_results(baseline, ws / ".wholeflow" / "results" / "baseline")
+    # Parquet only: the report and the workbook carry the numbers people read
+    write_results(baseline, ws / ".wholeflow" / "results" / "baseline", csv=False)
 
     with console.status("comparing scenarios with the baseline (common random numbers)"):
         comparison = compare(ws, scenarios, replications=replications, seed=seed,

@@ -223,7 +223,7 @@ def _problem(error: Any, file: Path, lines: SourceMap) -> Problem:
     fix = None
     if kind == "extra_forbidden":
         message = "unknown field"
-        fix = "check the spelling; see docs/measure.md for the fields"
+        fix = "check the spelling; see docs/guides/measure.md for the fields"
     elif kind == "missing":
         message = "is required"
     elif kind in ("date_from_datetime_parsing", "date_parsing", "date_type"):

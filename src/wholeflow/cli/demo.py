@@ -117,9 +117,9 @@ def demo(
     comparison.differences.to_csv(ws / "comparison.csv", index=False)
 
     with console.status("writing the report"):
-        files = report_workspace(ws, results=baseline, comparison=comparison,
-                                 xlsx=ws / "report.xlsx")
-    console.print(f"\ncomparison: {ws / 'comparison.csv'}\nworkbook:   {files.workbook}\n"
+        files = report_workspace(ws, results=baseline, comparison=comparison)
+    console.print(f"\ncomparison: {ws / 'comparison.csv'}\n"
+                  f"workbook:   wholeflow report {ws} --xlsx report.xlsx (for Excel users)\n"
                   f"[bold]report:     {files.html}[/]", highlight=False)
 
 

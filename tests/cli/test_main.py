@@ -89,3 +89,23 @@ def test_unknown_option_is_a_usage_error_with_exit_2():
     code, out = cli("run", "--no-such-option")
     assert code == 2
     assert "Traceback" not in out
+
+
+def test_demo_runs_the_bolton_example_end_to_end(tmp_path: Path):
+    out = tmp_path / "demo"
+    code, text = cli("demo", "--out", str(out), "--replications", "2", "--workers", "1")
+    assert code == 0, text
+    assert "imc_weekends" in text and "95 % CI" in text and "report.html" in text
+    assert (out / "wholeflow.yaml").exists() and (out / "report.html").exists()
+    comparison = pd.read_csv(out / "comparison.csv")
+    assert set(comparison["scenario"]) == {"imc_weekends", "trusted_assessor", "direct_referrals"}
+    # a second run reuses the folder (and the stored runs) instead of refusing it
+    code, text = cli("demo", "--out", str(out), "--replications", "2", "--workers", "1")
+    assert code == 0, text
+
+
+def test_demo_refuses_to_overwrite_a_folder_it_did_not_make(tmp_path: Path):
+    (tmp_path / "mine.txt").write_text("precious")
+    code, text = cli("demo", "--out", str(tmp_path))
+    assert code == 2 and "not a wholeflow demo folder" in text
+    assert (tmp_path / "mine.txt").read_text() == "precious"

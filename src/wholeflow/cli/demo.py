@@ -89,7 +89,7 @@ def demo(
 ) -> None:
     """Run the Bolton example end to end: simulate, compare scenarios, write a report."""
     from wholeflow.cli._format import summary_tables
-    from wholeflow.cli.run import simulate_with_progress, write_results
+    from wholeflow.cli.run import simulate_with_progress
     from wholeflow.experiment.compare import compare
     from wholeflow.model import load_model
     from wholeflow.model.scenarios import list_scenarios
@@ -105,8 +105,6 @@ def demo(
     baseline = simulate_with_progress(model, replications, seed, None, "simulating baseline")
     for table in summary_tables(baseline.summary(), "baseline"):
         console.print(table)
-    # Parquet only: the report and the workbook carry the numbers people read
-    write_results(baseline, ws / ".wholeflow" / "results" / "baseline", csv=False)
 
     with console.status("comparing scenarios with the baseline (common random numbers)"):
         comparison = compare(ws, scenarios, replications=replications, seed=seed,
@@ -118,7 +116,8 @@ def demo(
 
     with console.status("writing the report"):
         files = report_workspace(ws, results=baseline, comparison=comparison)
-    console.print(f"\ncomparison: {ws / 'comparison.csv'}\n"
+    console.print(f"\nruns:       {ws / '.wholeflow' / 'runs'} (Parquet, one folder per arm)\n"
+                  f"comparison: {ws / 'comparison.csv'}\n"
                   f"workbook:   wholeflow report {ws} --xlsx report.xlsx (for Excel users)\n"
                   f"[bold]report:     {files.html}[/]", highlight=False)
 

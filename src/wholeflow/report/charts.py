@@ -54,11 +54,13 @@ def occupancy_figure(
                         subplot_titles=[names.get(s, s) for s in services])
     for row, sid in enumerate(services, start=1):
         o = occ[occ["service"] == sid]
+        dates = o["date"].to_numpy()  # arrays: plotly checks lists item by item
         fig.add_trace(go.Scatter(
-            x=[*o["date"], *o["date"][::-1]], y=[*o["high"], *o["low"][::-1]], fill="toself",
+            x=np.concatenate([dates, dates[::-1]]),
+            y=np.concatenate([o["high"].to_numpy(), o["low"].to_numpy()[::-1]]), fill="toself",
             fillcolor="rgba(0,94,184,0.18)", line={"width": 0}, hoverinfo="skip",
             name=f"{sid} occupancy band", showlegend=False), row=row, col=1)
-        fig.add_trace(go.Scatter(x=o["date"], y=o["median"], name=f"{sid} occupancy",
+        fig.add_trace(go.Scatter(x=dates, y=o["median"].to_numpy(), name=f"{sid} occupancy",
                                  line={"color": NHS_BLUE, "width": 2}, showlegend=False,
                                  hovertemplate="%{x|%d %b %Y}: %{y:.0f} people<extra></extra>"),
                       row=row, col=1)

@@ -261,19 +261,28 @@ def _add_delay(dl_f, dl_i, ctr, stint, target, cause, t0, t1):
 
 
 @njit(cache=True, inline="always")
+def _leave(p, dest, t, ps, st_f, st_i, occ, wake, in_wake, nwake):
+    """End person p's stint where they hold a place (going to ``dest``) and free the place.
+    Returns the new length of the wake list."""
+    a = ps[p, LOC]
+    st_f[ps[p, STINT], 6] = t
+    st_i[ps[p, STINT], 2] = dest
+    occ[a] -= 1
+    ps[p, LOC] = -1
+    if not in_wake[a]:
+        in_wake[a] = True
+        wake[nwake] = a
+        nwake += 1
+    return nwake
+
+
+@njit(cache=True, inline="always")
 def _start(p, b, t, k, K, ps, st_f, st_i, occ, wake, in_wake, nwake, buf, boff, cur,
            los_stream, ht, hp, ctr):
     """Move person p into the place reserved at b: leave any place still held, start the stint
     and schedule the end of the stay. Returns the new length of the wake list."""
-    a = ps[p, LOC]
-    if a >= 0:
-        st_f[ps[p, STINT], 6] = t
-        st_i[ps[p, STINT], 2] = b
-        occ[a] -= 1
-        if not in_wake[a]:
-            in_wake[a] = True
-            wake[nwake] = a
-            nwake += 1
+    if ps[p, LOC] >= 0:
+        nwake = _leave(p, b, t, ps, st_f, st_i, occ, wake, in_wake, nwake)
     elif ps[p, STINT] >= 0:
         st_i[ps[p, STINT], 2] = b  # the person waited at home: this is where they went next
     nst = ps[p, QSTINT]
@@ -472,16 +481,9 @@ def run_kernel(
                 ps[p, ONREJ] = rt_onrej[e] if hi > lo else -1
                 ps[p, DSTREAM] = rt_dstream[e] if hi > lo else -1
                 if dest >= S:
-                    st_f[ps[p, STINT], 6] = t
-                    st_i[ps[p, STINT], 2] = dest
-                    occ[s] -= 1
-                    ps[p, LOC] = -1
+                    nwake = _leave(p, dest, t, ps, st_f, st_i, occ, wake, in_wake, nwake)
                     pe_i[p, 1] = dest - S
                     pe_f[p, 1] = t
-                    if not in_wake[s]:
-                        in_wake[s] = True
-                        wake[nwake] = s
-                        nwake += 1
                     break
                 kind = -1  # fall through to "refer" below with dest
 
@@ -517,14 +519,7 @@ def run_kernel(
                     dest = first_exit
                 if dest >= S:
                     if a >= 0:
-                        st_f[ps[p, STINT], 6] = t
-                        st_i[ps[p, STINT], 2] = dest
-                        occ[a] -= 1
-                        ps[p, LOC] = -1
-                        if not in_wake[a]:
-                            in_wake[a] = True
-                            wake[nwake] = a
-                            nwake += 1
+                        nwake = _leave(p, dest, t, ps, st_f, st_i, occ, wake, in_wake, nwake)
                     elif ps[p, STINT] >= 0:
                         st_i[ps[p, STINT], 2] = dest
                     pe_i[p, 1] = dest - S
@@ -573,14 +568,7 @@ def run_kernel(
             a = ps[p, LOC]
             if a >= 0 and not holds[a]:
                 # a home-based service does not keep the place while the person waits to move on
-                st_f[ps[p, STINT], 6] = t
-                st_i[ps[p, STINT], 2] = dest
-                occ[a] -= 1
-                ps[p, LOC] = -1
-                if not in_wake[a]:
-                    in_wake[a] = True
-                    wake[nwake] = a
-                    nwake += 1
+                nwake = _leave(p, dest, t, ps, st_f, st_i, occ, wake, in_wake, nwake)
             ps[p, HELD] = 1 if ps[p, LOC] >= 0 else 0
             ps[p, TARGET] = dest
             dur = _draw(buf, boff, cur, triage_stream[dest], ctr)

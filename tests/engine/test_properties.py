@@ -3,6 +3,8 @@ delays, and account for every person."""
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -71,22 +73,23 @@ def test_random_models_run_and_account_for_everyone(model, seed):
         assert err.services
         return
     rep = res.replications[0]
-    f = rep.stints_f
-    for a, b in [(0, 1), (1, 2), (2, 3), (3, 4), (4, 5), (5, 6)]:
-        ok = ~np.isnan(f[:, a]) & ~np.isnan(f[:, b])
-        assert np.all(f[ok, b] >= f[ok, a] - 1e-9), (a, b)
-    assert np.all(rep.delays_f[:, 1] >= rep.delays_f[:, 0])
+    f = rep.stints
+    times = ["referred", "decided", "admitted", "started", "ready", "ended"]
+    for a, b in itertools.pairwise(times):
+        ok = ~np.isnan(f[a]) & ~np.isnan(f[b])
+        assert np.all(f[b][ok] >= f[a][ok] - 1e-9), (a, b)
+    assert np.all(rep.delays["end"] >= rep.delays["start"])
     s = res.stays
     assert (s["wait_days"].dropna() >= -1e-9).all()
     assert (s["delayed_days"] >= 0).all()
     k = res.kpis
     assert (k[k["metric"].str.startswith("delayed_days")]["value"] >= -1e-9).all()
     # everyone who left has an exit; everyone else is still in a stint or a referral
-    left = ~np.isnan(rep.people_f[:, 1])
-    assert np.all(rep.people_i[left, 1] >= 0)
+    left = ~np.isnan(rep.people["left"])
+    assert np.all(rep.people["exit"][left] >= 0)
     somewhere = np.zeros(len(left), dtype=bool)
-    somewhere[rep.stints_i[np.isnan(f[:, 6]), 0]] = True
-    somewhere[rep.referrals_i[rep.referrals_i[:, 3] < 0, 0]] = True
+    somewhere[f["person"][np.isnan(f["ended"])]] = True
+    somewhere[rep.referrals["person"][rep.referrals["accepted"] < 0]] = True
     assert somewhere[~left].all()
     # occupancy never exceeds capacity, except where the day-0 census put more people in
     d = res.daily

@@ -73,22 +73,21 @@ def test_littles_law_on_every_service_of_the_reference_network(reference_results
 
 def test_conservation_every_person_is_accounted_for(reference_results):
     for rep in reference_results.replications:
-        left = rep.people_f[:, 1]
+        left = rep.people["left"]
         gone = ~np.isnan(left)
-        assert np.all(rep.people_i[gone, 1] >= 0)  # everyone who left has an exit
+        assert np.all(rep.people["exit"][gone] >= 0)  # everyone who left has an exit
         still = np.flatnonzero(~gone)
-        st = rep.stints_i
-        open_stint = np.isnan(rep.stints_f[:, 6])
-        undecided = rep.referrals_i[rep.referrals_i[:, 3] < 0, 0]
+        open_stint = np.isnan(rep.stints["ended"])
+        undecided = rep.referrals["person"][rep.referrals["accepted"] < 0]
         somewhere = np.zeros(len(left), dtype=bool)
-        somewhere[st[open_stint, 0]] = True
+        somewhere[rep.stints["person"][open_stint]] = True
         somewhere[undecided] = True
         assert somewhere[still].all()  # everyone still in the system is in a stint or triage
         assert not somewhere[gone].any()  # and no one who left is still anywhere
     k = reference_results.kpis.set_index(["replication", "service", "metric"])["value"]
     for r in reference_results.replications:
-        arrived = len(r.people_f)  # started empty: everyone arrived
-        left = np.sum(~np.isnan(r.people_f[:, 1]))
+        arrived = len(r.people)  # started empty: everyone arrived
+        left = np.sum(~np.isnan(r.people["left"]))
         assert arrived == left + k[(r.replication, "system", "in_system_at_end")]
 
 
@@ -119,5 +118,5 @@ def test_littles_law_on_every_service_of_the_bolton_example():
     # and conservation: everyone who arrived has left or is still in the system
     k = res.kpis.set_index(["replication", "service", "metric"])["value"]
     for rep in res.replications:
-        left = int(np.sum(~np.isnan(rep.people_f[:, 1])))
-        assert len(rep.people_f) == left + k[(rep.replication, "system", "in_system_at_end")]
+        left = int(np.sum(~np.isnan(rep.people["left"])))
+        assert len(rep.people) == left + k[(rep.replication, "system", "in_system_at_end")]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -96,6 +97,36 @@ class CompiledModel:
     @property
     def n_classes(self) -> int:
         return len(self.classes)
+
+    @cached_property
+    def window_capacity(self) -> np.ndarray:
+        """Time-averaged capacity of each service over the collection window (inf where
+        unlimited); the same for every replication, so worked out once."""
+        return mean_capacity(self, self.warm_up, self.end)
+
+
+def mean_capacity(cm: CompiledModel, w0: float, w1: float) -> np.ndarray:
+    """Time-averaged capacity of each service over the window (inf where unlimited)."""
+    S = cm.n_services
+    out = np.zeros(S)
+    for s in range(S):
+        times = [w0]
+        caps = [cm.capacity0[s]]
+        for t, sv, c in zip(cm.cc_time, cm.cc_service, cm.cc_capacity, strict=True):
+            if sv != s:
+                continue
+            if t <= w0:
+                caps[-1] = c
+            elif t < w1:
+                times.append(t)
+                caps.append(c)
+        times.append(w1)
+        c_arr = np.array(caps, dtype=float)
+        if (c_arr >= UNLIMITED).any():
+            out[s] = np.inf
+        else:
+            out[s] = float(np.sum(np.diff(times) * c_arr) / (w1 - w0))
+    return out
 
 
 def _capacity_changes(model: Model, sid: str, s: int, horizon: int

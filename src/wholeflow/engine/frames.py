@@ -48,109 +48,112 @@ def _keep(ended: np.ndarray, w0: float) -> np.ndarray:
 
 
 def stays(cm: CompiledModel, rep: Replication) -> pd.DataFrame:
-    si, sf = rep.stints_i, rep.stints_f
-    n = len(si)
+    st = rep.stints
+    n = len(st)
     names = _names(cm)
     delayed = np.zeros(n)
     by_cause = np.zeros((n, len(DELAY_CAUSES)))
     target = np.full(n, -1, dtype=np.int64)
-    if len(rep.delays_i):
-        di, df = rep.delays_i, rep.delays_f
-        days = df[:, 1] - df[:, 0]
-        np.add.at(by_cause, (di[:, 0], di[:, 2]), days)
+    if len(rep.delays):
+        dd = rep.delays
+        days = dd["end"] - dd["start"]
+        np.add.at(by_cause, (dd["stint"], dd["cause"]), days)
         delayed = by_cause.sum(axis=1)
-        target[di[:, 0]] = di[:, 1]  # the last segment's target (segments are in time order)
+        # the last segment's target (segments are in time order)
+        target[dd["stint"]] = dd["target"]
     # order of each stint within its person's journey
-    order = np.argsort(si[:, 0], kind="stable")
-    first = np.r_[True, si[order, 0][1:] != si[order, 0][:-1]]
+    order = np.argsort(st["person"], kind="stable")
+    first = np.r_[True, st["person"][order][1:] != st["person"][order][:-1]]
     group_start = np.maximum.accumulate(np.where(first, np.arange(n), 0))
     stint_no = np.empty(n, dtype=np.int64)
     stint_no[order] = np.arange(n) - group_start + 1
-    los = sf[:, 6] - sf[:, 4]
-    stay_days = np.where(np.isnan(sf[:, 6]), cm.end, sf[:, 6]) - sf[:, 4]
+    los = st["ended"] - st["started"]
+    stay_days = np.where(np.isnan(st["ended"]), cm.end, st["ended"]) - st["started"]
     frame = pd.DataFrame({
         "replication": rep.replication,
-        "person": _person_ids(rep, si[:, 0]),
-        "class": np.array(cm.classes, dtype=object)[rep.people_i[si[:, 0], 0]],
-        "service": names[si[:, 1]],
+        "person": _person_ids(rep, st["person"]),
+        "class": np.array(cm.classes, dtype=object)[rep.people["klass"][st["person"]]],
+        "service": names[st["service"]],
         "stint": stint_no,
-        "referred": _ts(cm, sf[:, 0]),
-        "decided": _ts(cm, sf[:, 1]),
+        "referred": _ts(cm, st["referred"]),
+        "decided": _ts(cm, st["decided"]),
         "accepted": True,
-        "queued": _ts(cm, sf[:, 2]),
-        "admitted": _ts(cm, sf[:, 3]),
-        "started": _ts(cm, sf[:, 4]),
-        "ready": _ts(cm, sf[:, 5]),
-        "ended": _ts(cm, sf[:, 6]),
-        "destination": _lookup(names, si[:, 2]),
+        "queued": _ts(cm, st["decided"]),
+        "admitted": _ts(cm, st["admitted"]),
+        "started": _ts(cm, st["started"]),
+        "ready": _ts(cm, st["ready"]),
+        "ended": _ts(cm, st["ended"]),
+        "destination": _lookup(names, st["destination"]),
         "delayed_days": delayed,
         "delay_cause": _lookup(np.array(DELAY_CAUSES, dtype=object),
                                np.where(delayed > 0, by_cause.argmax(axis=1), -1)),
         "delay_target": _lookup(names, target),
         "length_of_stay": los,
-        "wait_days": sf[:, 4] - sf[:, 0],
-        "assessments": np.where(np.isnan(sf[:, 4]), 0, cm.assessments[si[:, 1]]),
-        "cost": np.nan_to_num(stay_days) * cm.cost_per_day[si[:, 1]],
+        "wait_days": st["started"] - st["referred"],
+        "assessments": np.where(np.isnan(st["started"]), 0, cm.assessments[st["service"]]),
+        "cost": np.nan_to_num(stay_days) * cm.cost_per_day[st["service"]],
     })
-    return frame[_keep(sf[:, 6], cm.warm_up)].reset_index(drop=True)
+    return frame[_keep(st["ended"], cm.warm_up)].reset_index(drop=True)
 
 
 def referrals(cm: CompiledModel, rep: Replication) -> pd.DataFrame:
-    ri, rf = rep.referrals_i, rep.referrals_f
+    rr = rep.referrals
     names = _names(cm)
     frame = pd.DataFrame({
         "replication": rep.replication,
-        "person": _person_ids(rep, ri[:, 0]),
-        "class": np.array(cm.classes, dtype=object)[rep.people_i[ri[:, 0], 0]],
-        "from_service": _lookup(names, ri[:, 1]),
-        "to_service": names[ri[:, 2]],
-        "referred": _ts(cm, rf[:, 0]),
-        "decided": _ts(cm, rf[:, 1]),
-        "accepted": pd.arrays.BooleanArray(ri[:, 3] == 1, mask=ri[:, 3] < 0),
+        "person": _person_ids(rep, rr["person"]),
+        "class": np.array(cm.classes, dtype=object)[rep.people["klass"][rr["person"]]],
+        "from_service": _lookup(names, rr["from_service"]),
+        "to_service": names[rr["to_service"]],
+        "referred": _ts(cm, rr["sent"]),
+        "decided": _ts(cm, rr["decided"]),
+        "accepted": pd.arrays.BooleanArray(rr["accepted"] == 1, mask=rr["accepted"] < 0),
     })
-    return frame[_keep(rf[:, 1], cm.warm_up)].reset_index(drop=True)
+    return frame[_keep(rr["decided"], cm.warm_up)].reset_index(drop=True)
 
 
 def delays(cm: CompiledModel, rep: Replication) -> pd.DataFrame:
-    di, df = rep.delays_i, rep.delays_f
+    dd = rep.delays
     names = _names(cm)
     frame = pd.DataFrame({
         "replication": rep.replication,
-        "person": _person_ids(rep, rep.stints_i[di[:, 0], 0]),
-        "service": names[rep.stints_i[di[:, 0], 1]],
-        "target": names[di[:, 1]],
-        "cause": np.array(DELAY_CAUSES, dtype=object)[di[:, 2]],
-        "start": _ts(cm, df[:, 0]),
-        "end": _ts(cm, df[:, 1]),
-        "days": df[:, 1] - df[:, 0],
+        "person": _person_ids(rep, rep.stints["person"][dd["stint"]]),
+        "service": names[rep.stints["service"][dd["stint"]]],
+        "target": names[dd["target"]],
+        "cause": np.array(DELAY_CAUSES, dtype=object)[dd["cause"]],
+        "start": _ts(cm, dd["start"]),
+        "end": _ts(cm, dd["end"]),
+        "days": dd["end"] - dd["start"],
     })
-    return frame[df[:, 1] >= cm.warm_up].reset_index(drop=True)
+    return frame[dd["end"] >= cm.warm_up].reset_index(drop=True)
 
 
 def journeys(cm: CompiledModel, rep: Replication) -> pd.DataFrame:
-    n = len(rep.people_f)
+    n = len(rep.people)
     assessments, handovers, info, stint_count = journey_counts(cm, rep)
-    si, sf = rep.stints_i, rep.stints_f
-    started = ~np.isnan(sf[:, 4])
+    st = rep.stints
+    started = ~np.isnan(st["started"])
     names = _names(cm)
     paths = [[] for _ in range(n)]  # type: list[list[str]]
-    for p, s in zip(si[started, 0], names[si[started, 1]], strict=True):
+    for p, s in zip(st["person"][started], names[st["service"][started]], strict=True):
         paths[p].append(s)
     delayed = np.zeros(n)
-    if len(rep.delays_i):
-        np.add.at(delayed, si[rep.delays_i[:, 0], 0], rep.delays_f[:, 1] - rep.delays_f[:, 0])
+    if len(rep.delays):
+        dd = rep.delays
+        np.add.at(delayed, st["person"][dd["stint"]], dd["end"] - dd["start"])
     cost = np.zeros(n)
-    stay_days = np.where(np.isnan(sf[:, 6]), cm.end, sf[:, 6]) - sf[:, 4]
-    np.add.at(cost, si[started, 0], stay_days[started] * cm.cost_per_day[si[started, 1]])
-    arrived, left = rep.people_f[:, 0], rep.people_f[:, 1]
+    stay_days = np.where(np.isnan(st["ended"]), cm.end, st["ended"]) - st["started"]
+    svc = st["service"][started]
+    np.add.at(cost, st["person"][started], stay_days[started] * cm.cost_per_day[svc])
+    arrived, left = rep.people["arrived"], rep.people["left"]
     exits = np.array(cm.exits, dtype=object)
     frame = pd.DataFrame({
         "replication": rep.replication,
         "person": _person_ids(rep, np.arange(n)),
-        "class": np.array(cm.classes, dtype=object)[rep.people_i[:, 0]],
+        "class": np.array(cm.classes, dtype=object)[rep.people["klass"]],
         "arrived": _ts(cm, arrived),
         "left": _ts(cm, left),
-        "exit": _lookup(exits, rep.people_i[:, 1]),
+        "exit": _lookup(exits, rep.people["exit"]),
         "services": stint_count,
         "handovers": handovers.astype(np.int64),
         "assessments": assessments.astype(np.int64),
@@ -168,14 +171,15 @@ def daily(cm: CompiledModel, rep: Replication) -> pd.DataFrame:
     S = cm.n_services
     first, last = int(np.ceil(cm.warm_up)), int(np.floor(cm.end))
     days = np.arange(first, last, dtype=float)
-    si, sf = rep.stints_i, rep.stints_f
+    st = rep.stints
     frames = []
     caps = _daily_capacity(cm, days)
     for s in range(S):
-        m = si[:, 1] == s
-        started, ready, ended = sf[m, 4], sf[m, 5], sf[m, 6]
-        admitted_here = started[si[m, 3] != -2]  # people in place at day 0 were not admitted
-        queued, admitted = sf[m, 2], sf[m, 3]
+        m = st["service"] == s
+        started, ready, ended = st["started"][m], st["ready"][m], st["ended"][m]
+        # people in place at day 0 were not admitted
+        admitted_here = started[st["came_from"][m] != -2]
+        queued, admitted = st["decided"][m], st["admitted"][m]
 
         def census(a: np.ndarray, b: np.ndarray) -> np.ndarray:
             a = np.sort(a[~np.isnan(a)])

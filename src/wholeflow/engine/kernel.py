@@ -45,21 +45,6 @@ INFO = 7
 NEV = 8  # events processed
 NCTR = 9
 
-# columns of the per-person state table ps (ints) and pf (floats)
-LOC = 0  # service where the person holds a place (-1: none)
-STINT = 1  # current (or last) stint
-QSTINT = 2  # stint created at the service they queue for
-TARGET = 3  # service referred to
-SRC = 4  # service whose routes apply to the current referral
-ONREJ = 5  # where a rejection sends them
-DSTREAM = 6  # random stream of the current route's transfer delay
-REFROW = 7  # row of the current referral
-NXT = 8  # next person in the same queue
-HELD = 9  # 1 while holding a place and waiting to move on
-N_PERSON_INTS = 10
-REFT = 0  # when the current referral was sent
-TRID = 1  # its triage time (open days)
-
 # statuses
 OK = 0
 GROW_PEOPLE = 1
@@ -199,24 +184,24 @@ def _draw(buf, boff, cur, k, ctr):
 
 # ---------------------------------------------------------------- queues (linked lists)
 @njit(cache=True, inline="always")
-def _enqueue(qh, qt, qlen, ps, s, level, n_levels, p):
+def _enqueue(qh, qt, qlen, people, s, level, n_levels, p):
     q = s * n_levels + level
-    ps[p, NXT] = -1
+    people[p].nxt = -1
     if qt[q] < 0:
         qh[q] = p
     else:
-        ps[qt[q], NXT] = p
+        people[qt[q]].nxt = p
     qt[q] = p
     qlen[s] += 1
 
 
 @njit(cache=True, inline="always")
-def _dequeue(qh, qt, qlen, ps, s, n_levels):
+def _dequeue(qh, qt, qlen, people, s, n_levels):
     for lv in range(n_levels):
         q = s * n_levels + lv
         p = qh[q]
         if p >= 0:
-            qh[q] = ps[p, NXT]
+            qh[q] = people[p].nxt
             if qh[q] < 0:
                 qt[q] = -1
             qlen[s] -= 1
@@ -226,49 +211,76 @@ def _dequeue(qh, qt, qlen, ps, s, n_levels):
 
 # ---------------------------------------------------------------- records
 @njit(cache=True, inline="always")
-def _new_stint(st_f, st_i, ctr, person, service, came_from, referred, decided):
+def _new_person(people, ctr, klass, t):
+    """A new row of ``people``: arrived at t, in no service yet. Returns -1 when full."""
+    p = ctr[NP]
+    if p >= people.shape[0]:
+        ctr[STATUS] = GROW_PEOPLE
+        return -1
+    ctr[NP] = p + 1
+    row = people[p]
+    row.arrived = t
+    row.left = np.nan
+    row.klass = klass
+    row.exit = -1
+    row.loc = -1
+    row.stint = -1
+    row.qstint = -1
+    row.target = -1
+    row.src = -1
+    row.onrej = -1
+    row.dstream = -1
+    row.refrow = -1
+    row.nxt = -1
+    row.held = 0
+    return p
+
+
+@njit(cache=True, inline="always")
+def _new_stint(stints, ctr, person, service, came_from, referred, decided):
     n = ctr[NS]
-    if n >= st_f.shape[0]:
+    if n >= stints.shape[0]:
         ctr[STATUS] = GROW_STINTS
         return -1
     ctr[NS] = n + 1
-    st_i[n, 0] = person
-    st_i[n, 1] = service
-    st_i[n, 2] = -1  # destination
-    st_i[n, 3] = came_from
-    st_f[n, 0] = referred
-    st_f[n, 1] = decided
-    st_f[n, 2] = decided  # queued
-    for j in range(3, 7):
-        st_f[n, j] = np.nan  # admitted, started, ready, ended
+    stints[n].person = person
+    stints[n].service = service
+    stints[n].destination = -1
+    stints[n].came_from = came_from
+    stints[n].referred = referred
+    stints[n].decided = decided
+    stints[n].admitted = np.nan
+    stints[n].started = np.nan
+    stints[n].ready = np.nan
+    stints[n].ended = np.nan
     return n
 
 
 @njit(cache=True, inline="always")
-def _add_delay(dl_f, dl_i, ctr, stint, target, cause, t0, t1):
+def _add_delay(delays, ctr, stint, target, cause, t0, t1):
     if t1 <= t0:
         return
     n = ctr[ND]
-    if n >= dl_f.shape[0]:
+    if n >= delays.shape[0]:
         ctr[STATUS] = GROW_DELAYS
         return
     ctr[ND] = n + 1
-    dl_i[n, 0] = stint
-    dl_i[n, 1] = target
-    dl_i[n, 2] = cause
-    dl_f[n, 0] = t0
-    dl_f[n, 1] = t1
+    delays[n].stint = stint
+    delays[n].target = target
+    delays[n].cause = cause
+    delays[n].start = t0
+    delays[n].end = t1
 
 
 @njit(cache=True, inline="always")
-def _leave(p, dest, t, ps, st_f, st_i, occ, wake, in_wake, nwake):
+def _leave(p, dest, t, people, stints, occ, wake, in_wake, nwake):
     """End person p's stint where they hold a place (going to ``dest``) and free the place.
     Returns the new length of the wake list."""
-    a = ps[p, LOC]
-    st_f[ps[p, STINT], 6] = t
-    st_i[ps[p, STINT], 2] = dest
+    a = people[p].loc
+    stints[people[p].stint].ended = t
+    stints[people[p].stint].destination = dest
     occ[a] -= 1
-    ps[p, LOC] = -1
+    people[p].loc = -1
     if not in_wake[a]:
         in_wake[a] = True
         wake[nwake] = a
@@ -277,20 +289,21 @@ def _leave(p, dest, t, ps, st_f, st_i, occ, wake, in_wake, nwake):
 
 
 @njit(cache=True, inline="always")
-def _start(p, b, t, k, K, ps, st_f, st_i, occ, wake, in_wake, nwake, buf, boff, cur,
+def _start(p, b, t, k, K, people, stints, occ, wake, in_wake, nwake, buf, boff, cur,
            los_stream, ht, hp, ctr):
     """Move person p into the place reserved at b: leave any place still held, start the stint
     and schedule the end of the stay. Returns the new length of the wake list."""
-    if ps[p, LOC] >= 0:
-        nwake = _leave(p, b, t, ps, st_f, st_i, occ, wake, in_wake, nwake)
-    elif ps[p, STINT] >= 0:
-        st_i[ps[p, STINT], 2] = b  # the person waited at home: this is where they went next
-    nst = ps[p, QSTINT]
-    st_f[nst, 4] = t
-    ps[p, LOC] = b
-    ps[p, STINT] = nst
-    ps[p, HELD] = 0
-    ps[p, TARGET] = -1
+    if people[p].loc >= 0:
+        nwake = _leave(p, b, t, people, stints, occ, wake, in_wake, nwake)
+    elif people[p].stint >= 0:
+        # the person waited at home: this is where they went next
+        stints[people[p].stint].destination = b
+    nst = people[p].qstint
+    stints[nst].started = t
+    people[p].loc = b
+    people[p].stint = nst
+    people[p].held = 0
+    people[p].target = -1
     los = _draw(buf, boff, cur, los_stream[b * K + k], ctr)
     _heap_push(ht, hp, ctr, t + los, READY, p)
     return nwake
@@ -312,23 +325,16 @@ def run_kernel(
     arr_time, arr_service, arr_class,
     init_service, init_class, init_remaining, init_queued,
     # outputs
-    ctr, pe_i, pe_f, st_i, st_f, rf_i, rf_f, dl_i, dl_f,
+    ctr, people, stints, refs, delays,
     ht, hp, deadlock_set,
 ):
     """Run one replication. Returns nothing; see ``ctr`` (counts, status) and the outputs.
 
-    pe_i[p] = (class, exit code or -1); pe_f[p] = (arrived, left)
-    st_i[s] = (person, service, destination, came_from); st_f[s] = (referred, decided, queued,
-    admitted, started, ready, ended); came_from is -1 for a new arrival, -2 for someone already
-    in place at day 0
-    rf_i[r] = (person, from, to, accepted -1/0/1); rf_f[r] = (sent, decided)
-    dl_i[d] = (stint, target, cause); dl_f[d] = (start, end)
+    The outputs are record arrays of :mod:`wholeflow.engine.records`: ``people`` (one row per
+    person, holding their state while in the system), ``stints``, ``refs`` and ``delays``
+    (filled in order from row 0; ``ctr`` holds their counts). A stint's ``came_from`` is -1 for
+    a new arrival, -2 for someone already in place at day 0.
     """
-    P = pe_i.shape[0]
-    # person state, one row per person so a person's fields share cache lines
-    ps = np.full((P, N_PERSON_INTS), -1, np.int64)
-    ps[:, HELD] = 0
-    pf = np.zeros((P, 2))
     # service state
     occ = np.zeros(S, np.int64)
     qh = np.full(S * n_levels, -1, np.int64)
@@ -343,29 +349,23 @@ def run_kernel(
 
     # ---- initial state: people in place (READY when their remaining stay ends) and queued
     for i in range(init_service.shape[0]):
-        p = ctr[NP]
-        if p >= P:
-            ctr[STATUS] = GROW_PEOPLE
+        p = _new_person(people, ctr, init_class[i], 0.0)
+        if p < 0:
             return
-        ctr[NP] = p + 1
         s = init_service[i]
-        pe_i[p, 0] = init_class[i]
-        pe_i[p, 1] = -1
-        pe_f[p, 0] = 0.0
-        pe_f[p, 1] = np.nan
         # came_from -2 marks someone already in place at day 0 (not an admission)
-        st = _new_stint(st_f, st_i, ctr, p, s, -1 if init_queued[i] else -2, np.nan, 0.0)
+        st = _new_stint(stints, ctr, p, s, -1 if init_queued[i] else -2, np.nan, 0.0)
         if st < 0:
             return
         if init_queued[i]:
-            ps[p, QSTINT] = st
-            _enqueue(qh, qt, qlen, ps, s, class_level[init_class[i]], n_levels, p)
+            people[p].qstint = st
+            _enqueue(qh, qt, qlen, people, s, class_level[init_class[i]], n_levels, p)
         else:
-            st_f[st, 3] = 0.0
-            st_f[st, 4] = 0.0
+            stints[st].admitted = 0.0
+            stints[st].started = 0.0
             occ[s] += 1
-            ps[p, LOC] = s
-            ps[p, STINT] = st
+            people[p].loc = s
+            people[p].stint = st
             _heap_push(ht, hp, ctr, init_remaining[i], READY, p)
         if not in_wake[s]:
             in_wake[s] = True
@@ -391,25 +391,25 @@ def run_kernel(
                         _heap_push(ht, hp, ctr,
                                    _next_open(co, cs, ce, admit_cal[s], t), OPEN, s)
                     break
-                p = _dequeue(qh, qt, qlen, ps, s, n_levels)
+                p = _dequeue(qh, qt, qlen, people, s, n_levels)
                 occ[s] += 1
-                nst = ps[p, QSTINT]
-                st_f[nst, 3] = t
-                a = ps[p, LOC]
+                nst = people[p].qstint
+                stints[nst].admitted = t
+                a = people[p].loc
                 if a >= 0:
                     # the wait since the decision: no place, or the service closed to admissions
                     blocked[a * S + s] -= 1
-                    t0 = st_f[nst, 1]
+                    t0 = stints[nst].decided
                     closed = (t - t0) - _open_between(co, cs, ce, admit_cal[s], t0, t)
-                    _add_delay(dl_f, dl_i, ctr, ps[p, STINT], s, NO_CAPACITY, t0, t - closed)
-                    _add_delay(dl_f, dl_i, ctr, ps[p, STINT], s, CLOSED, t - closed, t)
+                    _add_delay(delays, ctr, people[p].stint, s, NO_CAPACITY, t0, t - closed)
+                    _add_delay(delays, ctr, people[p].stint, s, CLOSED, t - closed, t)
                 d = 0.0
-                if ps[p, DSTREAM] >= 0:
-                    d = _draw(buf, boff, cur, ps[p, DSTREAM], ctr)
+                if people[p].dstream >= 0:
+                    d = _draw(buf, boff, cur, people[p].dstream, ctr)
                 if d > 0.0:
                     _heap_push(ht, hp, ctr, t + d, MOVE, p)
                 else:  # move now
-                    nwake = _start(p, s, t, pe_i[p, 0], K, ps, st_f, st_i, occ, wake, in_wake,
+                    nwake = _start(p, s, t, people[p].klass, K, people, stints, occ, wake, in_wake,
                                    nwake, buf, boff, cur, los_stream, ht, hp, ctr)
         if ctr[STATUS] != OK:
             return
@@ -438,23 +438,17 @@ def run_kernel(
 
         if ta < th:
             # a new person arrives from outside and queues at the arrival service
-            p = ctr[NP]
-            if p >= P:
-                ctr[STATUS] = GROW_PEOPLE
-                return
-            ctr[NP] = p + 1
             s = arr_service[ai]
             k = arr_class[ai]
             ai += 1
-            pe_i[p, 0] = k
-            pe_i[p, 1] = -1
-            pe_f[p, 0] = t
-            pe_f[p, 1] = np.nan
-            st = _new_stint(st_f, st_i, ctr, p, s, -1, t, t)
+            p = _new_person(people, ctr, k, t)
+            if p < 0:
+                return
+            st = _new_stint(stints, ctr, p, s, -1, t, t)
             if st < 0:
                 return
-            ps[p, QSTINT] = st
-            _enqueue(qh, qt, qlen, ps, s, class_level[k], n_levels, p)
+            people[p].qstint = st
+            _enqueue(qh, qt, qlen, people, s, class_level[k], n_levels, p)
             if not in_wake[s]:
                 in_wake[s] = True
                 wake[nwake] = s
@@ -465,11 +459,11 @@ def run_kernel(
         # Handle the event; a referral decided at once (no triage time, calendar open) is
         # handled in the same pass instead of making a round trip through the heap.
         while True:
-            k = pe_i[p, 0] if kind != OPEN and kind != DAY else 0
+            k = people[p].klass if kind != OPEN and kind != DAY else 0
 
             if kind == READY:
-                s = ps[p, LOC]
-                st_f[ps[p, STINT], 5] = t
+                s = people[p].loc
+                stints[people[p].stint].ready = t
                 u = _draw(buf, boff, cur, route_stream[s], ctr)
                 lo = rt_off[s * K + k]
                 hi = rt_off[s * K + k + 1]
@@ -477,35 +471,36 @@ def run_kernel(
                 while e < hi - 1 and rt_cum[e] <= u:
                     e += 1
                 dest = rt_target[e] if hi > lo else first_exit
-                ps[p, SRC] = s
-                ps[p, ONREJ] = rt_onrej[e] if hi > lo else -1
-                ps[p, DSTREAM] = rt_dstream[e] if hi > lo else -1
+                people[p].src = s
+                people[p].onrej = rt_onrej[e] if hi > lo else -1
+                people[p].dstream = rt_dstream[e] if hi > lo else -1
                 if dest >= S:
-                    nwake = _leave(p, dest, t, ps, st_f, st_i, occ, wake, in_wake, nwake)
-                    pe_i[p, 1] = dest - S
-                    pe_f[p, 1] = t
+                    nwake = _leave(p, dest, t, people, stints, occ, wake, in_wake, nwake)
+                    people[p].exit = dest - S
+                    people[p].left = t
                     break
                 kind = -1  # fall through to "refer" below with dest
 
             elif kind == DECIDE:
-                b = ps[p, TARGET]
+                b = people[p].target
                 u = _draw(buf, boff, cur, accept_stream[b], ctr)
                 accepted = u < acceptance[b]
-                r = ps[p, REFROW]
-                rf_f[r, 1] = t
-                rf_i[r, 3] = 1 if accepted else 0
-                a = ps[p, LOC]
-                if ps[p, HELD] == 1:
+                r = people[p].refrow
+                refs[r].decided = t
+                refs[r].accepted = 1 if accepted else 0
+                a = people[p].loc
+                if people[p].held == 1:
                     # referral wait: the referral calendar's closed time first, triage work last
-                    _add_delay(dl_f, dl_i, ctr, ps[p, STINT], b, CLOSED, pf[p, REFT],
-                               t - pf[p, TRID])
-                    _add_delay(dl_f, dl_i, ctr, ps[p, STINT], b, TRIAGE, t - pf[p, TRID], t)
+                    triaged_from = t - refs[r].triage
+                    _add_delay(delays, ctr, people[p].stint, b, CLOSED, refs[r].sent,
+                               triaged_from)
+                    _add_delay(delays, ctr, people[p].stint, b, TRIAGE, triaged_from, t)
                 if accepted:
-                    st = _new_stint(st_f, st_i, ctr, p, b, ps[p, SRC], pf[p, REFT], t)
+                    st = _new_stint(stints, ctr, p, b, people[p].src, refs[r].sent, t)
                     if st < 0:
                         return
-                    ps[p, QSTINT] = st
-                    _enqueue(qh, qt, qlen, ps, b, class_level[k], n_levels, p)
+                    people[p].qstint = st
+                    _enqueue(qh, qt, qlen, people, b, class_level[k], n_levels, p)
                     if a >= 0:
                         blocked[a * S + b] += 1
                     if not in_wake[b]:
@@ -514,36 +509,36 @@ def run_kernel(
                         nwake += 1
                     break
                 # rejected: follow on_reject (default: the first exit)
-                dest = ps[p, ONREJ]
+                dest = people[p].onrej
                 if dest < 0:
                     dest = first_exit
                 if dest >= S:
                     if a >= 0:
-                        nwake = _leave(p, dest, t, ps, st_f, st_i, occ, wake, in_wake, nwake)
-                    elif ps[p, STINT] >= 0:
-                        st_i[ps[p, STINT], 2] = dest
-                    pe_i[p, 1] = dest - S
-                    pe_f[p, 1] = t
+                        nwake = _leave(p, dest, t, people, stints, occ, wake, in_wake, nwake)
+                    elif people[p].stint >= 0:
+                        stints[people[p].stint].destination = dest
+                    people[p].exit = dest - S
+                    people[p].left = t
                     break
                 # re-refer: use the source's route entry for the new target if it has one
-                s = ps[p, SRC]
+                s = people[p].src
                 lo = rt_off[s * K + k]
                 hi = rt_off[s * K + k + 1]
-                ps[p, ONREJ] = -1
-                ps[p, DSTREAM] = -1
+                people[p].onrej = -1
+                people[p].dstream = -1
                 for e in range(lo, hi):
                     if rt_target[e] == dest:
-                        ps[p, ONREJ] = rt_onrej[e]
-                        ps[p, DSTREAM] = rt_dstream[e]
+                        people[p].onrej = rt_onrej[e]
+                        people[p].dstream = rt_dstream[e]
                         break
                 kind = -1
 
             elif kind == MOVE:
-                b = ps[p, TARGET]
-                if ps[p, LOC] >= 0:
-                    _add_delay(dl_f, dl_i, ctr, ps[p, STINT], b, TRANSFER,
-                               st_f[ps[p, QSTINT], 3], t)
-                nwake = _start(p, b, t, k, K, ps, st_f, st_i, occ, wake, in_wake, nwake, buf,
+                b = people[p].target
+                if people[p].loc >= 0:
+                    _add_delay(delays, ctr, people[p].stint, b, TRANSFER,
+                               stints[people[p].qstint].admitted, t)
+                nwake = _start(p, b, t, k, K, people, stints, occ, wake, in_wake, nwake, buf,
                                boff, cur, los_stream, ht, hp, ctr)
                 break
 
@@ -564,29 +559,28 @@ def run_kernel(
                 _heap_push(ht, hp, ctr, p + 1.0, DAY, p + 1)
                 break
 
-            # ---- refer person p from ps[p, SRC] to dest (after READY or a rejection)
-            a = ps[p, LOC]
+            # ---- refer person p from people[p].src to dest (after READY or a rejection)
+            a = people[p].loc
             if a >= 0 and not holds[a]:
                 # a home-based service does not keep the place while the person waits to move on
-                nwake = _leave(p, dest, t, ps, st_f, st_i, occ, wake, in_wake, nwake)
-            ps[p, HELD] = 1 if ps[p, LOC] >= 0 else 0
-            ps[p, TARGET] = dest
+                nwake = _leave(p, dest, t, people, stints, occ, wake, in_wake, nwake)
+            people[p].held = 1 if people[p].loc >= 0 else 0
+            people[p].target = dest
             dur = _draw(buf, boff, cur, triage_stream[dest], ctr)
             t_dec = _add_open_time(co, cs, ce, referral_cal[dest], t, dur)
-            pf[p, REFT] = t
-            pf[p, TRID] = dur
             r = ctr[NR]
-            if r >= rf_i.shape[0]:
+            if r >= refs.shape[0]:
                 ctr[STATUS] = GROW_REFERRALS
                 return
             ctr[NR] = r + 1
-            rf_i[r, 0] = p
-            rf_i[r, 1] = ps[p, SRC]
-            rf_i[r, 2] = dest
-            rf_i[r, 3] = -1
-            rf_f[r, 0] = t
-            rf_f[r, 1] = np.nan
-            ps[p, REFROW] = r
+            refs[r].person = p
+            refs[r].from_service = people[p].src
+            refs[r].to_service = dest
+            refs[r].accepted = -1
+            refs[r].sent = t
+            refs[r].decided = np.nan
+            refs[r].triage = dur
+            people[p].refrow = r
             if t_dec <= t:
                 kind = DECIDE
                 continue

@@ -8,8 +8,9 @@ docs/reference/kpis.md is generated from it.
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
-from wholeflow.engine.compile import UNLIMITED, CompiledModel
+from wholeflow.engine.compile import CompiledModel
 from wholeflow.engine.replication import Replication
 from wholeflow.tables import DELAY_CAUSES
 
@@ -51,57 +52,99 @@ SYSTEM_CATALOGUE: dict[str, str] = {
 
 _BIG = np.inf
 
-
-def _overlap(a: np.ndarray, b: np.ndarray, w0: float, w1: float) -> np.ndarray:
-    """Length of [a, b) inside [w0, w1); NaN ends count as 'still open'."""
-    b = np.where(np.isnan(b), _BIG, b)
-    a = np.where(np.isnan(a), _BIG, a)
-    return np.clip(np.minimum(b, w1) - np.maximum(a, w0), 0.0, None)
+# Indices into the per-service accumulator rows of _tally (one row per quantity).
+(_OCC, _ADM, _DIS, _LOS, _WAIT, _WAITN, _QUEUE, _DELAYED, _REFS, _REJ, _DECIDED,
+ _NROWS) = range(12)
 
 
-def _in(t: np.ndarray, w0: float, w1: float) -> np.ndarray:
-    return (t >= w0) & (t < w1)
+@njit(cache=True, inline="always")
+def _overlap(a, b, w0, w1):
+    """Length of [a, b) inside [w0, w1); a NaN end counts as 'still open'."""
+    if np.isnan(b):
+        b = _BIG
+    if np.isnan(a):
+        a = _BIG
+    return max(min(b, w1) - max(a, w0), 0.0)
 
 
-def _by_service(services: np.ndarray, weights: np.ndarray | None, S: int) -> np.ndarray:
-    return np.bincount(services, weights=weights, minlength=S).astype(float)[:S]
+@njit(cache=True)
+def _tally(S, n_causes, w0, w1, stints, delays, refs):
+    """One pass over each record array: per-service sums (rows as the _OCC... indices), delayed
+    days by cause, and the lengths of stay that ended in the window grouped by service.
+
+    Sums run in record order, as np.bincount's did, so the values are the same to the bit.
+    """
+    acc = np.zeros((_NROWS, S))
+    by_cause = np.zeros((n_causes, S))
+    n = stints.shape[0]
+    los_service = np.empty(n, np.int64)
+    los = np.empty(n)
+    n_los = 0
+    for i in range(n):
+        st = stints[i]
+        s = st.service
+        started, ended = st.started, st.ended
+        acc[_OCC, s] += _overlap(started, ended, w0, w1)
+        if started >= w0 and started < w1 and st.came_from != -2:  # day-0 census: no admission
+            acc[_ADM, s] += 1.0
+            if not np.isnan(st.referred):
+                acc[_WAIT, s] += started - st.referred
+                acc[_WAITN, s] += 1.0
+        if ended >= w0 and ended < w1 and not np.isnan(started):
+            acc[_DIS, s] += 1.0
+            acc[_LOS, s] += ended - started
+            los_service[n_los] = s
+            los[n_los] = ended - started
+            n_los += 1
+        acc[_QUEUE, s] += _overlap(st.decided, st.admitted, w0, w1)  # queued at the decision
+    for i in range(delays.shape[0]):
+        d = delays[i]
+        s = stints[d.stint].service
+        days = _overlap(d.start, d.end, w0, w1)
+        acc[_DELAYED, s] += days
+        by_cause[d.cause, s] += days
+    for i in range(refs.shape[0]):
+        r = refs[i]
+        if r.sent >= w0 and r.sent < w1:
+            acc[_REFS, r.to_service] += 1.0
+        if r.decided >= w0 and r.decided < w1:
+            acc[_DECIDED, r.to_service] += 1.0
+            if r.accepted == 0:
+                acc[_REJ, r.to_service] += 1.0
+    return acc, by_cause, los_service[:n_los], los[:n_los]
 
 
-def _grouped_quantile(groups: np.ndarray, values: np.ndarray, n: int, q: float) -> np.ndarray:
-    """Quantile q of values within each group 0..n-1 (as np.quantile; NaN for empty groups)."""
+@njit(cache=True)
+def _grouped_quantile(groups, values, n, q):
+    """Quantile q of values within each group 0..n-1, NaN for empty groups.
+
+    Values are grouped by a counting sort and the two order statistics around the quantile
+    selected; the interpolation is numpy's default ("linear") written out the way numpy computes
+    it, so results equal np.quantile's.
+    """
+    counts = np.zeros(n + 1, np.int64)
+    for g in groups:
+        counts[g + 1] += 1
+    offsets = np.cumsum(counts)
+    fill = offsets[:-1].copy()
+    grouped = np.empty(len(values))
+    for i in range(len(values)):
+        grouped[fill[groups[i]]] = values[i]
+        fill[groups[i]] += 1
     out = np.full(n, np.nan)
-    if len(values) == 0:
-        return out
-    order = np.argsort(groups, kind="stable")  # an integer sort: cheap
-    v = values[order]
-    bounds = np.searchsorted(groups[order], np.arange(n + 1))
     for s in range(n):
-        if bounds[s + 1] > bounds[s]:
-            out[s] = np.quantile(v[bounds[s]:bounds[s + 1]], q)
-    return out
-
-
-def mean_capacity(cm: CompiledModel, w0: float, w1: float) -> np.ndarray:
-    """Time-averaged capacity of each service over the window (inf where unlimited)."""
-    S = cm.n_services
-    out = np.zeros(S)
-    for s in range(S):
-        times = [w0]
-        caps = [cm.capacity0[s]]
-        for t, sv, c in zip(cm.cc_time, cm.cc_service, cm.cc_capacity, strict=True):
-            if sv != s:
-                continue
-            if t <= w0:
-                caps[-1] = c
-            elif t < w1:
-                times.append(t)
-                caps.append(c)
-        times.append(w1)
-        c_arr = np.array(caps, dtype=float)
-        if (c_arr >= UNLIMITED).any():
-            out[s] = np.inf
-        else:
-            out[s] = float(np.sum(np.diff(times) * c_arr) / (w1 - w0))
+        lo, hi = offsets[s], offsets[s + 1]
+        if hi == lo:
+            continue
+        index = q * (hi - lo - 1)
+        below = int(np.floor(index))
+        gamma = index - below
+        # the two order statistics around the index: a selection, not a full sort
+        v = np.partition(grouped[lo:hi], below)
+        a = v[below]
+        b = v[below + 1:].min() if below + 1 < hi - lo else a
+        diff = b - a
+        out[s] = b - diff * (1.0 - gamma) if gamma >= 0.5 else a + diff * gamma
     return out
 
 
@@ -111,47 +154,22 @@ def replication_kpis(cm: CompiledModel, rep: Replication, n_initial: int
     S = cm.n_services
     w0, w1 = cm.warm_up, cm.end
     span = w1 - w0
-    si, sf = rep.stints_i, rep.stints_f
-    svc = si[:, 1]
-    started, ended = sf[:, 4], sf[:, 6]
-    referred, queued, admitted = sf[:, 0], sf[:, 2], sf[:, 3]
-
-    present = _overlap(started, ended, w0, w1)
-    occ_days = _by_service(svc, present, S)
+    acc, by_cause, los_svc, los = _tally(S, len(DELAY_CAUSES), w0, w1, rep.stints,
+                                         rep.delays, rep.referrals)
+    occ_days = acc[_OCC]
     mean_occ = occ_days / span
-    cap = mean_capacity(cm, w0, w1)
+    cap = cm.window_capacity
+    discharges, admissions = acc[_DIS], acc[_ADM]
+    rejected, decided = acc[_REJ], acc[_DECIDED]
     with np.errstate(divide="ignore", invalid="ignore"):
         util = np.where(np.isinf(cap), np.nan, mean_occ / cap)
-
-    started_in = _in(started, w0, w1) & (si[:, 3] != -2)  # day-0 census is no admission
-    admissions = _by_service(svc[started_in], None, S)
-    ended_in = _in(ended, w0, w1) & ~np.isnan(started)
-    discharges = _by_service(svc[ended_in], None, S)
-    los_svc, los = svc[ended_in], (ended - started)[ended_in]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        mean_los = _by_service(los_svc, los, S) / discharges
-        p90_los = _grouped_quantile(los_svc, los, S, 0.9)
-        wait_ok = started_in & ~np.isnan(referred)
-        waits = (_by_service(svc[wait_ok], (started - referred)[wait_ok], S)
-                 / _by_service(svc[wait_ok], None, S))
-    mean_queue = _by_service(svc, _overlap(queued, admitted, w0, w1), S) / span
-
-    di, df = rep.delays_i, rep.delays_f
-    d_svc = svc[di[:, 0]] if len(di) else np.zeros(0, np.int64)
-    d_days = _overlap(df[:, 0], df[:, 1], w0, w1)
-    delayed = _by_service(d_svc, d_days, S)
-    by_cause = [_by_service(d_svc[di[:, 2] == c], d_days[di[:, 2] == c], S)
-                for c in range(len(DELAY_CAUSES))]
-
-    ri, rf = rep.referrals_i, rep.referrals_f
-    to = ri[:, 2]
-    sent_in = _in(rf[:, 0], w0, w1)
-    decided_in = _in(rf[:, 1], w0, w1)
-    referrals = _by_service(to[sent_in], None, S)
-    rejected = _by_service(to[decided_in & (ri[:, 3] == 0)], None, S)
-    decided = _by_service(to[decided_in], None, S)
-    with np.errstate(divide="ignore", invalid="ignore"):
+        mean_los = acc[_LOS] / discharges
+        waits = acc[_WAIT] / acc[_WAITN]
         acc_rate = np.where(decided > 0, 1.0 - rejected / decided, np.nan)
+    p90_los = _grouped_quantile(los_svc, los, S, 0.9)
+    mean_queue = acc[_QUEUE] / span
+    delayed = acc[_DELAYED]
+    referrals = acc[_REFS]
     failure_hours = rejected * cm.rejected_hours
     cost = occ_days * cm.cost_per_day
 
@@ -184,31 +202,50 @@ def replication_kpis(cm: CompiledModel, rep: Replication, n_initial: int
 def system_kpis(cm: CompiledModel, rep: Replication, n_initial: int, cost: np.ndarray,
                 delayed: np.ndarray) -> dict[str, float]:
     """Whole-system KPIs: arrivals, departures, system length of stay, journeys, cost by funder."""
-    w0, w1 = cm.warm_up, cm.end
-    arrived, left = rep.people_f[:, 0], rep.people_f[:, 1]
-    is_new = np.arange(len(arrived)) >= n_initial
-    done = _in(left, w0, w1) & is_new
+    counts = journey_counts(cm, rep)
+    (arrivals, departures, still_in, done, los_sum, assessments, handovers,
+     breaks) = _people_tally(rep.people, n_initial, cm.warm_up, cm.end, *counts[:3])
+    nan = float("nan")
     out: dict[str, float] = {
-        "arrivals": float(np.sum(_in(arrived, w0, w1) & is_new)),
-        "departures": float(np.sum(_in(left, w0, w1))),
-        "in_system_at_end": float(np.sum(np.isnan(left))),
-        "mean_system_length_of_stay": float(np.mean((left - arrived)[done]))
-        if done.any() else float("nan"),
+        "arrivals": arrivals,
+        "departures": departures,
+        "in_system_at_end": still_in,
+        "mean_system_length_of_stay": los_sum / done if done else nan,
         "delayed_days": float(delayed.sum()),
         "cost": float(cost.sum()),
     }
     for funder in sorted({f for f in cm.funder if f}):
         mask = np.array([f == funder for f in cm.funder])
         out[f"cost_{funder}"] = float(cost[mask].sum())
-    per_person = journey_counts(cm, rep)
-    if done.any():
-        out["assessments_per_journey"] = float(per_person[0][done].mean())
-        out["handovers_per_journey"] = float(per_person[1][done].mean())
-        out["information_breaks_per_journey"] = float(per_person[2][done].mean())
-    else:
-        out["assessments_per_journey"] = out["handovers_per_journey"] = float("nan")
-        out["information_breaks_per_journey"] = float("nan")
+    out["assessments_per_journey"] = assessments / done if done else nan
+    out["handovers_per_journey"] = handovers / done if done else nan
+    out["information_breaks_per_journey"] = breaks / done if done else nan
     return out
+
+
+@njit(cache=True)
+def _people_tally(people, n_initial, w0, w1, assessments, handovers, breaks):
+    """Counts over people: arrivals and departures in the window, still in at the end, and,
+    over journeys that ended in the window (people present at day 0 excluded), their number and
+    the sums of length of stay, assessments, handovers and information breaks."""
+    arrivals = departures = still_in = done = 0.0
+    los = n_assess = n_hand = n_breaks = 0.0
+    for p in range(people.shape[0]):
+        arrived, left = people[p].arrived, people[p].left
+        new = p >= n_initial
+        if new and arrived >= w0 and arrived < w1:
+            arrivals += 1.0
+        if np.isnan(left):
+            still_in += 1.0
+        elif left >= w0 and left < w1:
+            departures += 1.0
+            if new:
+                done += 1.0
+                los += left - arrived
+                n_assess += assessments[p]
+                n_hand += handovers[p]
+                n_breaks += breaks[p]
+    return arrivals, departures, still_in, done, los, n_assess, n_hand, n_breaks
 
 
 def record_system_codes(cm: CompiledModel) -> np.ndarray:
@@ -224,18 +261,30 @@ def record_system_codes(cm: CompiledModel) -> np.ndarray:
 def journey_counts(cm: CompiledModel, rep: Replication
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per person: assessments, handovers, information breaks, and number of stints started."""
-    n = len(rep.people_f)
-    si, sf = rep.stints_i, rep.stints_f
-    started = ~np.isnan(sf[:, 4])
-    person = si[started, 0]
-    svc = si[started, 1]
-    order = np.argsort(person, kind="stable")  # stints are created in time order per person
-    person, svc = person[order], svc[order]
-    stints = np.bincount(person, minlength=n)
-    assessments = np.bincount(person, weights=cm.assessments[svc], minlength=n)
-    same = person[1:] == person[:-1]
-    handovers = np.bincount(person[1:][same], minlength=n)
-    codes = record_system_codes(cm)[svc]
-    breaks = same & (codes[1:] != codes[:-1])
-    info = np.bincount(person[1:][breaks], minlength=n)
-    return assessments, handovers.astype(float), info.astype(float), stints
+    return _journey_counts(rep.stints, len(rep.people), cm.assessments.astype(np.float64),
+                           record_system_codes(cm))
+
+
+@njit(cache=True)
+def _journey_counts(stints, n, assessments_at, record_system):
+    """One pass over the stints, which are created in time order for each person: a started
+    stint after another started stint of the same person is a handover, and an information
+    break when the two services keep their records in different systems."""
+    assessments = np.zeros(n)
+    handovers = np.zeros(n)
+    breaks = np.zeros(n)
+    count = np.zeros(n, np.int64)
+    last = np.full(n, -1, np.int64)  # service of the person's latest started stint
+    for i in range(stints.shape[0]):
+        st = stints[i]
+        if np.isnan(st.started):
+            continue
+        p, s = st.person, st.service
+        count[p] += 1
+        assessments[p] += assessments_at[s]
+        if last[p] >= 0:
+            handovers[p] += 1.0
+            if record_system[last[p]] != record_system[s]:
+                breaks[p] += 1.0
+        last[p] = s
+    return assessments, handovers, breaks, count

@@ -17,6 +17,7 @@ import numpy as np
 
 from wholeflow.engine import kernel as K
 from wholeflow.engine.compile import CompiledModel
+from wholeflow.engine.records import DELAY, PERSON, REFERRAL, STINT, aligned_empty
 from wholeflow.errors import DeadlockError, EventBudgetError, SimulationError
 
 #: Default event budget: this many events per expected person, plus a floor.
@@ -34,18 +35,15 @@ def stream_rng(seed: int, replication: int, key: str) -> np.random.Generator:
 
 @dataclass
 class Replication:
-    """The raw records of one replication (all times in model days)."""
+    """The raw records of one replication: record arrays of :mod:`wholeflow.engine.records`
+    (all times in model days)."""
 
     seed: int
     replication: int
-    people_i: np.ndarray  # (class, exit or -1)
-    people_f: np.ndarray  # (arrived, left)
-    stints_i: np.ndarray  # (person, service, destination, came_from)
-    stints_f: np.ndarray  # (referred, decided, queued, admitted, started, ready, ended)
-    referrals_i: np.ndarray  # (person, from, to, accepted)
-    referrals_f: np.ndarray  # (sent, decided)
-    delays_i: np.ndarray  # (stint, target, cause)
-    delays_f: np.ndarray  # (start, end)
+    people: np.ndarray  # PERSON: arrived, left, klass, exit (and the state the kernel kept)
+    stints: np.ndarray  # STINT: referred, decided, admitted, started, ready, ended, person, ...
+    referrals: np.ndarray  # REFERRAL: sent, decided, triage, person, from/to_service, accepted
+    delays: np.ndarray  # DELAY: start, end, stint, target, cause
     events: int
     n_initial: int = 0  # the first n_initial people were present at day 0
 
@@ -135,14 +133,10 @@ def run_replication(cm: CompiledModel, seed: int = 0, replication: int = 0) -> R
     while True:
         buf, boff = buffers.flat()
         ctr = np.zeros(K.NCTR, dtype=np.int64)
-        pe_i = np.empty((n_people, 2), np.int64)
-        pe_f = np.empty((n_people, 2))
-        st_i = np.empty((n_stints, 4), np.int64)
-        st_f = np.empty((n_stints, 7))
-        rf_i = np.empty((n_refs, 4), np.int64)
-        rf_f = np.empty((n_refs, 2))
-        dl_i = np.empty((n_delays, 3), np.int64)
-        dl_f = np.empty((n_delays, 2))
+        people = aligned_empty(n_people, PERSON)
+        stints = aligned_empty(n_stints, STINT)
+        refs = aligned_empty(n_refs, REFERRAL)
+        delays = aligned_empty(n_delays, DELAY)
         ht = np.empty(n_heap)
         hp = np.empty(n_heap, np.int64)
         members = np.zeros(cm.n_services, np.bool_)
@@ -155,7 +149,7 @@ def run_replication(cm: CompiledModel, seed: int = 0, replication: int = 0) -> R
             cm.los_stream, cm.route_stream, cm.triage_stream, cm.accept_stream,
             buf, boff, np.zeros(len(boff) - 1, np.int64),
             arr_t, arr_s, arr_c, ini_s, ini_c, ini_r, ini_q,
-            ctr, pe_i, pe_f, st_i, st_f, rf_i, rf_f, dl_i, dl_f, ht, hp, members,
+            ctr, people, stints, refs, delays, ht, hp, members,
         )
         status = int(ctr[K.STATUS])
         if status == K.OK:
@@ -189,9 +183,6 @@ def run_replication(cm: CompiledModel, seed: int = 0, replication: int = 0) -> R
     # spare room they keep alive.
     return Replication(
         seed=seed, replication=replication,
-        people_i=pe_i[:n_p], people_f=pe_f[:n_p],
-        stints_i=st_i[:n_s], stints_f=st_f[:n_s],
-        referrals_i=rf_i[:n_r], referrals_f=rf_f[:n_r],
-        delays_i=dl_i[:n_d], delays_f=dl_f[:n_d],
+        people=people[:n_p], stints=stints[:n_s], referrals=refs[:n_r], delays=delays[:n_d],
         events=int(ctr[K.NEV]), n_initial=len(ini_s),
     )

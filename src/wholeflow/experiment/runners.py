@@ -389,28 +389,60 @@ class DaskRunner:
     ``cluster`` is a scheduler address (``"tcp://10.0.0.5:8786"``), ``"local"`` to start a
     ``LocalCluster`` of ``workers`` single-threaded processes, or an existing
     ``distributed.Client``. Worker machines need wholeflow installed (the same version).
+
+    A ``LocalCluster`` starts in the background (a few seconds: processes, imports, the
+    kernel): until it is up, ``map`` runs items in this process, so its start-up costs little.
     """
 
     def __init__(self, cluster: Any = "local", workers: int | None = None,
                  timeout: float = CLUSTER_TIMEOUT):
         distributed = _import_distributed()
-        self._own_cluster = None
+        self._own_cluster: Any = None
         self._own_client = False
+        self._client: Any = None
+        self._starting: threading.Thread | None = None
+        self._start_error: BaseException | None = None
         self.address = ("local" if cluster == "local"
                         else str(getattr(cluster, "scheduler", cluster)))
         if isinstance(cluster, distributed.Client):
-            self.client = cluster
+            self._client = cluster
         elif cluster == "local":
+            self.workers = workers or available_cores()
+            self._own_client = True
+            self._starting = threading.Thread(target=self._start_local, args=(distributed,),
+                                              daemon=True, name="wholeflow-dask-start")
+            self._starting.start()
+            return
+        else:
+            self._client = self._connect(distributed, str(cluster), timeout)
+            self._own_client = True
+        self.workers = max(1, len(self._client.scheduler_info().get("workers", {})))
+
+    def _start_local(self, distributed: Any) -> None:
+        try:
             # workers import the engine and load its kernel as they start (preload)
             self._own_cluster = distributed.LocalCluster(
-                n_workers=workers or available_cores(), threads_per_worker=1, processes=True,
+                n_workers=self.workers, threads_per_worker=1, processes=True,
                 dashboard_address=None, preload=["wholeflow.experiment._warm"])
-            self.client = distributed.Client(self._own_cluster)
-            self._own_client = True
-        else:
-            self.client = self._connect(distributed, str(cluster), timeout)
-            self._own_client = True
-        self.workers = max(1, len(self.client.scheduler_info().get("workers", {})))
+            self._client = distributed.Client(self._own_cluster)
+        except BaseException as err:  # raised again where the client is first needed
+            self._start_error = err
+
+    @property
+    def ready(self) -> bool:
+        """True once the cluster answers (a LocalCluster may still be starting)."""
+        return self._starting is None or not self._starting.is_alive()
+
+    @property
+    def client(self) -> Any:
+        """The ``distributed.Client``; waits for a LocalCluster that is still starting."""
+        if self._starting is not None:
+            self._starting.join()
+            if self._start_error is not None:
+                raise ExperimentError(
+                    f"could not start a local Dask cluster ({self._start_error}); nothing "
+                    "stored was changed") from self._start_error
+        return self._client
 
     @staticmethod
     def _connect(distributed: Any, address: str, timeout: float) -> Any:
@@ -425,12 +457,18 @@ class DaskRunner:
 
     def map(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]:
         todo = list(items)
+        here = 0
+        while here < len(todo) and not self.ready:  # the cluster is starting: work here
+            yield fn(todo[here])
+            here += 1
+        todo = todo[here:]
         if not todo:
             return
-        shared = self.client.scatter(fn, broadcast=True, hash=False)
+        client = self.client
+        shared = client.scatter(fn, broadcast=True, hash=False)
         yield from in_order(
             fn, chunks(todo, self.workers), self.workers,
-            lambda chunk: self.client.submit(_run_chunk, shared, chunk, pure=False),
+            lambda chunk: client.submit(_run_chunk, shared, chunk, pure=False),
             self._collect)
 
     def _collect(self, future: Any) -> list[Any]:
@@ -443,8 +481,10 @@ class DaskRunner:
 
     def close(self) -> None:
         """Disconnect; shut down the LocalCluster if this runner started it."""
-        if self._own_client:
-            self.client.close()
+        if self._starting is not None:
+            self._starting.join()
+        if self._own_client and self._client is not None:
+            self._client.close()
         if self._own_cluster is not None:
             self._own_cluster.close()
             self._own_cluster = None

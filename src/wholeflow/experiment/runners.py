@@ -251,6 +251,20 @@ def _process_context() -> Any:
     return mp.get_context("spawn")  # pragma: no cover - not Linux
 
 
+def _warm_up_forkserver() -> None:
+    """Start the fork server now, without waiting for it.
+
+    It takes a couple of seconds to import the engine and load the kernel; started as a run
+    begins, that happens on another core while this process times its first replications, and
+    the pool, if the run turns out big enough for one, starts without that wait.
+    """
+    context = _process_context()
+    if context.get_start_method() == "forkserver":
+        from multiprocessing import forkserver
+
+        forkserver.ensure_running()
+
+
 class LocalRunner:
     """Worker processes on this machine, started once and reused for every map.
 
@@ -313,6 +327,8 @@ class LocalRunner:
             return len(todo)
         if self.pool_worth <= 0 and len(todo) > 1:
             return 0
+        if len(todo) > 1:
+            _warm_up_forkserver()
         start = time.perf_counter()
         first_took = 0.0
         for i, item in enumerate(todo):

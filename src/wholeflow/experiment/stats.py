@@ -20,7 +20,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy.special import stdtrit
 
 Side = Literal["two-sided", "upper", "lower"]
 
@@ -55,7 +55,8 @@ def t_quantile(confidence: float, n: int, side: Side = "two-sided") -> float:
         return math.nan
     tail = 1 - confidence
     p = 1 - tail / 2 if side == "two-sided" else 1 - tail
-    return float(stats.t.ppf(p, n - 1))
+    # stdtrit is what scipy.stats.t.ppf computes, without importing scipy.stats (a second)
+    return float(stdtrit(n - 1, p))
 
 
 def estimate(values: np.ndarray | pd.Series | list[float], confidence: float = 0.95,

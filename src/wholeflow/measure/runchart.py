@@ -18,7 +18,7 @@ import itertools
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+from scipy.special import bdtr
 
 from wholeflow.measure.limits import Limits, centre_only
 
@@ -28,7 +28,10 @@ def anhoej_thresholds(n_useful: int) -> tuple[int, int]:
     if n_useful < 1:
         raise ValueError("the Anhøj rules need at least one useful point")
     longest = int(np.round(np.log2(n_useful))) + 3
-    crossings = int(stats.binom.ppf(0.05, n_useful - 1, 0.5))
+    # the 5th percentile of Binomial(n_useful - 1, 0.5), as scipy.stats.binom.ppf gives it:
+    # the fewest crossings k whose cumulative probability reaches 0.05
+    k = np.arange(n_useful)
+    crossings = int(np.argmax(bdtr(k, n_useful - 1, 0.5) >= 0.05))
     return longest, crossings
 
 

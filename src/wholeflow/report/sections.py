@@ -287,11 +287,11 @@ def kpi_summary(results: Any) -> pd.DataFrame | None:
 
 def summarise_kpis(kpis: pd.DataFrame) -> pd.DataFrame:
     """Mean, SD and t-based 95 % confidence interval of each KPI over replications."""
-    from scipy import stats
+    from scipy.special import stdtrit  # the t quantile, as scipy.stats.t.ppf computes it
 
     g = kpis.groupby(["service", "metric"], sort=False)["value"]
     out = pd.DataFrame({"mean": g.mean(), "sd": g.std(ddof=1), "n": g.size()}).reset_index()
-    half = stats.t.ppf(0.975, (out["n"] - 1).clip(lower=1)) * out["sd"] / np.sqrt(out["n"])
+    half = stdtrit((out["n"] - 1).clip(lower=1), 0.975) * out["sd"] / np.sqrt(out["n"])
     half = half.where(out["n"] > 1)
     out["ci_low"] = out["mean"] - half
     out["ci_high"] = out["mean"] + half

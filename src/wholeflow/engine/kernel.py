@@ -20,6 +20,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from wholeflow.engine.prefetch import prefetch as _prefetch
+
 # event kinds
 READY = 0
 DECIDE = 1
@@ -456,6 +458,27 @@ def run_kernel(
             continue
 
         kind, p = _heap_pop(ht, hp, ctr)
+        # Start loading what the next events will need while this one is handled: the next
+        # person's stint (their row was fetched one event ago, as one of the two candidates
+        # for the event after next) and the rows of those two candidates.
+        n_heap = ctr[HN]
+        next_kind = hp[0] & 7 if n_heap > 0 else DAY
+        if next_kind <= MOVE:
+            q = hp[0] >> 3
+            if people[q].stint >= 0:
+                _prefetch(stints, people[q].stint)
+            if next_kind == READY and people[q].loc >= 0:
+                # they may free a place: the first person queueing for it moves in then
+                head = qh[people[q].loc * n_levels]
+                if head >= 0:
+                    _prefetch(people, head)
+            elif next_kind == DECIDE:
+                _prefetch(refs, people[q].refrow)
+            else:
+                _prefetch(stints, people[q].qstint)
+        for j in range(1, min(3, n_heap)):
+            if (hp[j] & 7) <= MOVE:
+                _prefetch(people, hp[j] >> 3)
         # Handle the event; a referral decided at once (no triage time, calendar open) is
         # handled in the same pass instead of making a round trip through the heap.
         while True:

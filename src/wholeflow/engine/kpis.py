@@ -202,9 +202,9 @@ def replication_kpis(cm: CompiledModel, rep: Replication, n_initial: int
 def system_kpis(cm: CompiledModel, rep: Replication, n_initial: int, cost: np.ndarray,
                 delayed: np.ndarray) -> dict[str, float]:
     """Whole-system KPIs: arrivals, departures, system length of stay, journeys, cost by funder."""
-    counts = journey_counts(cm, rep)
     (arrivals, departures, still_in, done, los_sum, assessments, handovers,
-     breaks) = _people_tally(rep.people, n_initial, cm.warm_up, cm.end, *counts[:3])
+     breaks) = _people_tally(rep.people, rep.stints, n_initial, cm.warm_up, cm.end,
+                             cm.assessments.astype(np.float64), record_system_codes(cm))
     nan = float("nan")
     out: dict[str, float] = {
         "arrivals": arrivals,
@@ -224,10 +224,14 @@ def system_kpis(cm: CompiledModel, rep: Replication, n_initial: int, cost: np.nd
 
 
 @njit(cache=True)
-def _people_tally(people, n_initial, w0, w1, assessments, handovers, breaks):
+def _people_tally(people, stints, n_initial, w0, w1, assessments_at, record_system):
     """Counts over people: arrivals and departures in the window, still in at the end, and,
     over journeys that ended in the window (people present at day 0 excluded), their number and
-    the sums of length of stay, assessments, handovers and information breaks."""
+    the sums of length of stay, assessments, handovers and information breaks.
+
+    Handovers are counted as in :func:`_journey_counts`, in one pass over the stints that
+    keeps only each person's latest service.
+    """
     arrivals = departures = still_in = done = 0.0
     los = n_assess = n_hand = n_breaks = 0.0
     for p in range(people.shape[0]):
@@ -242,9 +246,22 @@ def _people_tally(people, n_initial, w0, w1, assessments, handovers, breaks):
             if new:
                 done += 1.0
                 los += left - arrived
-                n_assess += assessments[p]
-                n_hand += handovers[p]
-                n_breaks += breaks[p]
+    last = np.full(people.shape[0], -1, np.int32)  # service of the latest started stint
+    for i in range(stints.shape[0]):
+        st = stints[i]
+        if np.isnan(st.started):
+            continue
+        p, s = st.person, st.service
+        previous = last[p]
+        last[p] = s
+        left = people[p].left
+        if p < n_initial or not (left >= w0 and left < w1):
+            continue  # not a journey that ended in the window
+        n_assess += assessments_at[s]
+        if previous >= 0:
+            n_hand += 1.0
+            if record_system[previous] != record_system[s]:
+                n_breaks += 1.0
     return arrivals, departures, still_in, done, los, n_assess, n_hand, n_breaks
 
 

@@ -254,9 +254,9 @@ def _process_context() -> Any:
 def _warm_up_forkserver() -> None:
     """Start the fork server now, without waiting for it.
 
-    It takes a couple of seconds to import the engine and load the kernel; started as a run
-    begins, that happens on another core while this process times its first replications, and
-    the pool, if the run turns out big enough for one, starts without that wait.
+    It takes a couple of seconds to import the engine and load the kernel; started as soon as
+    the first item of a run suggests a pool may be worth it, that happens on another core while
+    this process times a few more, and the pool, if it is started, does not wait as long.
     """
     context = _process_context()
     if context.get_start_method() == "forkserver":
@@ -327,16 +327,16 @@ class LocalRunner:
             return len(todo)
         if self.pool_worth <= 0 and len(todo) > 1:
             return 0
-        if len(todo) > 1:
-            _warm_up_forkserver()
         start = time.perf_counter()
         first_took = 0.0
         for i, item in enumerate(todo):
             yield fn(item)
             elapsed = time.perf_counter() - start
+            left = len(todo) - i - 1
             if i == 0:
                 first_took = elapsed  # includes one-off costs (loading the kernel)
-            left = len(todo) - i - 1
+                if elapsed * left > self.pool_worth / 2:  # a pool may well be worth it
+                    _warm_up_forkserver()
             if left and elapsed >= self.probe:
                 each = (elapsed - first_took) / i if i else elapsed
                 self._seconds_each = each

@@ -49,13 +49,15 @@ class WholeflowError(Exception):
 
 
 class ModelError(WholeflowError):
-    """A model or scenario file is invalid. ``problems`` lists everything found, not the first."""
+    """A model, scenario or other YAML file is invalid. ``problems`` lists everything found,
+    not just the first; ``subject`` names what was read ("the model", "the findings")."""
 
-    def __init__(self, problems: list[Problem]):
+    def __init__(self, problems: list[Problem], subject: str = "the model"):
         self.problems = [p for p in problems if p.severity == "error"]
         self.warnings = [p for p in problems if p.severity == "warning"]
+        self.subject = subject
         n = len(self.problems)
-        lines = [f"{n} problem{'s' if n != 1 else ''} in the model:"]
+        lines = [f"{n} problem{'s' if n != 1 else ''} in {subject}:"]
         lines += [f"  {p}" for p in self.problems]
         super().__init__("\n".join(lines))
 

@@ -96,3 +96,9 @@ def test_workspace_register_reads_every_file_and_checks_ids(tmp_path, small_mode
 
 def test_no_register_means_no_findings(tmp_path):
     assert load_findings(tmp_path) == []
+
+
+def test_the_message_says_it_is_the_findings_that_are_wrong(small_model):
+    with pytest.raises(ModelError) as info:
+        parse_findings("- arrow: people\n  kind: moan\n", "findings/x.yaml", small_model)
+    assert str(info.value).startswith("3 problems in the findings:\n  findings/x.yaml:")

@@ -81,11 +81,12 @@ def apply_scenario(model: Model, name: str) -> Model:
     for key, value in scenario.changes.items():
         patch.change(key, value, (*prefix, "changes", key_segment(key)))
     if patch.problems:
-        raise ModelError(sort_problems(patch.problems))
+        raise ModelError(sort_problems(patch.problems), f"scenario '{name}'")
     try:
         patched = build_model(patch.data, patch.locate)
     except ModelError as err:
-        raise ModelError(_in_scenario(err.problems + err.warnings, name)) from None
+        raise ModelError(_in_scenario(err.problems + err.warnings, name),
+                         f"the model with scenario '{name}'") from None
     patched._warnings = _in_scenario(patched._warnings, name)
     patched._source = model._source
     patched._source_map = model._source_map

@@ -125,7 +125,7 @@ def load_findings(workspace: str | Path, model: Model | None = None) -> list[Fin
         problems += bad
     problems += _duplicate_ids(findings)
     if problems:
-        raise ModelError(problems)
+        raise ModelError(problems, "the findings")
     return findings
 
 
@@ -135,7 +135,7 @@ def parse_findings(text: str, file: str = "<findings>", model: Model | None = No
     findings, problems = _parse(text, file, model, Path(file).stem)
     problems += _duplicate_ids(findings)
     if problems:
-        raise ModelError(problems)
+        raise ModelError(problems, "the findings")
     return findings
 
 

@@ -23,7 +23,9 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
+from wholeflow.data.journey_rows import journey_table
 from wholeflow.data.journeys import Window, build_tables
 from wholeflow.data.labels import Labels, event_code_sql, event_name_sql
 from wholeflow.data.mapping import (
@@ -281,7 +283,13 @@ def _import(store: Store, files: list[Path], plan: ImportMapping, sheet: str | N
         pairing = pair_all(con, labels, infer_ends, gap)
         window = _window(pairing.span, extract_end)
         _count(con, todo, staged, pairing, labels, report)
-        _write(con, todo, plan, replaced, window, pairing.rejected > 0, labels, legacy)
+        journeys = None
+        if window is not None and pairing.episodes is not None and pairing.links is not None:
+            journeys = journey_table(pairing.episodes, pairing.links, labels.names["service"],
+                                     labels.names["destination"], labels.names["class"],
+                                     window.end.value // 1000)
+        _write(con, todo, plan, replaced, window, pairing.rejected > 0, labels, legacy,
+               journeys)
     return report
 
 
@@ -396,7 +404,8 @@ def _count(con: duckdb.DuckDBPyConnection, todo: list[tuple[Path, FileReport, st
 
 def _write(con: duckdb.DuckDBPyConnection, todo: list[tuple[Path, FileReport, str]],
            plan: ImportMapping, replaced: list[int], window: Window | None,
-           any_rejected: bool, labels: Labels, legacy: bool) -> None:
+           any_rejected: bool, labels: Labels, legacy: bool,
+           journeys: pa.Table | None) -> None:
     """Everything in one transaction: the store changes completely or not at all.
 
     The shared tables are built straight into the store, inside the transaction. A store
@@ -440,7 +449,7 @@ def _write(con: duckdb.DuckDBPyConnection, todo: list[tuple[Path, FileReport, st
         if window is not None:
             con.execute("USE store")
             try:
-                build_tables(con, window)
+                build_tables(con, window, journeys)
             finally:
                 con.execute("USE memory")
             con.execute("DELETE FROM store.meta")

@@ -31,6 +31,8 @@ class Links:
     journey: np.ndarray
     stint: np.ndarray
     next_service: np.ndarray
+    stints: np.ndarray | None = None
+    """The episodes with a start, in journey order (person, then start, then service)."""
 
 
 def link(ep: Episodes, gap_days: float) -> Links:
@@ -53,7 +55,7 @@ def link(ep: Episodes, gap_days: float) -> Links:
     _sources(person, service, referred, started, ended, stints, refs, from_service)
     _journeys(person, service, started, ended, from_service, stints,
               int(gap_days * 86_400_000_000), journey, stint, next_service)
-    return Links(from_service, journey, stint, next_service)
+    return Links(from_service, journey, stint, next_service, stints)
 
 
 @numba.njit(cache=True)

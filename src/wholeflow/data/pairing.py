@@ -142,6 +142,8 @@ class Pairing:
     """New events kept as 'other'."""
     rejected: int
     """New events rejected."""
+    episodes: Episodes | None = None
+    links: Links | None = None
 
 
 def pair_all(con: duckdb.DuckDBPyConnection, labels: Labels, infer_ends: bool = False,
@@ -181,15 +183,15 @@ def pair_all(con: duckdb.DuckDBPyConnection, labels: Labels, infer_ends: bool = 
         if not changed or rounds >= MAX_ROUNDS:
             break
     _write_rejects(con, ev["gid"], is_new, final_reason)
-    _write_episodes(con, episodes, link(episodes, journey_gap_days), services, destinations,
-                    classes)
+    links = link(episodes, journey_gap_days)
+    _write_episodes(con, episodes, links, services, destinations, classes)
     kept = ev["time"][active]
     span = None if not len(kept) else (pd.Timestamp(int(kept.min()), unit="us"),
                                        pd.Timestamp(int(kept.max()), unit="us"))
     new_kept = active & is_new
     return Pairing(span, len(pd.unique(ev["person"][new_kept])),
                    int(np.count_nonzero(new_kept & (ev["event"] == EVENTS.index("other")))),
-                   int(np.count_nonzero(is_new & ~active)))
+                   int(np.count_nonzero(is_new & ~active)), episodes, links)
 
 
 def _reject_whole_rows(gid: np.ndarray, is_new: np.ndarray, active: np.ndarray,
@@ -266,7 +268,5 @@ def _write_episodes(con: duckdb.DuckDBPyConnection, ep: Episodes, links: Links,
         "next_service": _decode(links.next_service.astype(np.int64), services),
     })
     con.execute("DROP TABLE IF EXISTS episodes")
-    con.register("episodes_arrow", table)
-    con.execute("CREATE TEMP TABLE episodes AS SELECT * FROM episodes_arrow")
-    con.unregister("episodes_arrow")
+    con.register("episodes", table)  # read where it is, a few times: no copy
 

@@ -205,7 +205,7 @@ def _stage_events(con: duckdb.DuckDBPyConnection, raw: RawTable, cols: dict[str,
                END AS reason
         FROM (
             SELECT *, CASE WHEN ts IS NULL OR NOT {_year_ok('ts')}
-                           THEN NULLIF(trim(ts_raw), '') END AS ts_text
+                           THEN NULLIF(trim(CAST(ts_raw AS VARCHAR)), '') END AS ts_text
             FROM (
                 SELECT r.{_q(ROW)} AS "row",
                        {maps.field('person')} AS person, {maps.field('class')} AS class,
@@ -213,7 +213,7 @@ def _stage_events(con: duckdb.DuckDBPyConnection, raw: RawTable, cols: dict[str,
                        {destination} AS destination, {labels}.activity AS activity,
                        CASE WHEN {labels}.mapped OR {labels}.event IS NULL
                             THEN {label_text} END AS label,
-                       {_as_text(cols['timestamp'])} AS ts_raw
+                       {_col(cols['timestamp'])} AS ts_raw  -- text only when shown
                 FROM {_q(raw.table)} r {maps.sql_joins()}))
     """)
     con.execute(f"""

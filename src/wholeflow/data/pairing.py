@@ -9,8 +9,9 @@ never changes the builder's state, each round only removes events, and it settle
 rounds.
 
 Reads the DuckDB view ``all_events`` (person, ts, hint, event, service, destination, class,
-is_new, gid: the source row, negative for stored events) and writes the tables ``episodes``
-(decoded) and ``event_rejects`` (gid, reason).
+is_new, gid: the source row, negative for stored events; names as codes, see
+:mod:`.labels`) and makes the tables ``episodes`` (names decoded; an Arrow table registered with
+the connection, not copied) and ``event_rejects`` (gid, reason).
 """
 
 from __future__ import annotations

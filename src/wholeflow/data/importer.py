@@ -14,10 +14,12 @@ in-memory staging database and never reach the store.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import shutil
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,7 +41,7 @@ from wholeflow.data.mapping import (
     resolve_columns,
     save_mapping,
 )
-from wholeflow.data.pairing import Pairing, pair_all
+from wholeflow.data.pairing import Pairing, pair_all, warm_up
 from wholeflow.data.pseudonymise import workspace_secret
 from wholeflow.data.readers import drop_raw, file_format, file_hash, read_file
 from wholeflow.data.store import Store, configure, ensure_schema, legacy_events
@@ -264,6 +266,8 @@ def _import(store: Store, files: list[Path], plan: ImportMapping, sheet: str | N
             report.files.append(fr)
         if not todo:
             return report
+        warming = threading.Thread(target=_quietly, args=(warm_up,), daemon=True)
+        warming.start()  # compiled code loads while DuckDB reads
         labels = Labels.load(con)
         legacy = "events" in stored and legacy_events(con, "store")
         if legacy:
@@ -280,6 +284,7 @@ def _import(store: Store, files: list[Path], plan: ImportMapping, sheet: str | N
             malformed.extend((k, line, what) for line, what in raw.malformed)
         old = "legacy_events" if legacy else "store.events" if "events" in stored else None
         _combine(con, staged, old, replaced, malformed)
+        warming.join()
         pairing = pair_all(con, labels, infer_ends, gap)
         window = _window(pairing.span, extract_end)
         _count(con, todo, staged, pairing, labels, report)
@@ -291,6 +296,12 @@ def _import(store: Store, files: list[Path], plan: ImportMapping, sheet: str | N
         _write(con, todo, plan, replaced, window, pairing.rejected > 0, labels, legacy,
                journeys)
     return report
+
+
+def _quietly(task: Callable[[], None]) -> None:
+    """Run ``task``, ignoring failures (a warm-up: the real call will report them)."""
+    with contextlib.suppress(Exception):
+        task()
 
 
 def _code_legacy_events(con: duckdb.DuckDBPyConnection, labels: Labels) -> None:

@@ -131,6 +131,28 @@ def _order_ties(person, time, hint, gid, event_ranks, event, service_rank, servi
     return order, long_runs
 
 
+def warm_up() -> None:
+    """Load the compiled pairing, linking and journey functions on a tiny example.
+
+    numba's first load of compiled code in a process takes most of a second; the importer
+    runs this in a background thread while DuckDB reads the files (which frees the
+    interpreter), so that pairing starts at once. Types match those of a real import.
+    """
+    from wholeflow.data.journey_rows import journey_table
+
+    n = 2
+    zeros64, zeros32 = np.zeros(n, np.int64), np.zeros(n, np.int32)
+    events = np.array([EVENTS.index("start"), EVENTS.index("end")], np.int8)
+    ranks = np.array([0, -1], np.int64)
+    _order_ties(zeros64, zeros64, zeros64, np.arange(n, dtype=np.int64), _EVENT_RANKS, events,
+                ranks, zeros32, ranks, zeros32 - 1, np.ones(n, bool))
+    _tie_keys(np.arange(n, dtype=np.int64), _EVENT_RANKS, events, ranks, zeros32, ranks,
+              zeros32 - 1, np.ones(n, bool))
+    _, episodes = pair_events(zeros64, np.arange(n, dtype=np.int64), events, zeros32,
+                              zeros32 - 1, zeros32 - 1, 1)
+    journey_table(episodes, link(episodes, 1.0), ["a"], [], [], 0)
+
+
 @dataclass(frozen=True)
 class Pairing:
     """What pairing found, beyond the tables it wrote."""

@@ -12,14 +12,14 @@ from wholeflow.data.journeys import build_journeys
 from wholeflow.data.store import Store
 from wholeflow.data.synthetic import event_log, sample_tables
 
-OPEN_AND_ODD = """person,service,event,timestamp,destination
-x1,acute,start,2024-03-01 10:00,
-x1,acute,ready,2024-03-03 10:00,
-x2,acute,start,2024-03-01 11:00,
-x2,acute,end,2024-03-02 11:00,
-x2,imc,start,2024-03-04 11:00,
-x2,imc,ready,2024-03-05 11:00,
-x2,imc,end,2024-03-09 11:00,care_home
+OPEN_AND_ODD = """person,service,event,timestamp,destination,class
+x1,acute,start,2024-03-01 10:00,,
+x1,acute,ready,2024-03-03 10:00,,
+x2,acute,start,2024-03-01 11:00,,
+x2,acute,end,2024-03-02 11:00,,
+x2,imc,start,2024-03-02 12:00,,frail
+x2,imc,ready,2024-03-05 11:00,,frail
+x2,imc,end,2024-03-09 11:00,care_home,frail
 """
 
 
@@ -39,6 +39,7 @@ def test_journeys_match_those_grouped_from_the_stays(workspace, known):
     for k, half in enumerate(halves):  # the second import pairs with the stored events
         half.to_parquet(workspace / f"log{k}.parquet")
         import_events(workspace / f"log{k}.parquet", workspace)
+    # an open stint with a ready time; a journey whose first stint has no class
     (workspace / "odd.csv").write_text(OPEN_AND_ODD)
     import_events(workspace / "odd.csv", workspace)
     store = Store(workspace)

@@ -14,17 +14,22 @@ in-memory staging database and never reach the store.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import shutil
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
+from wholeflow.data.journey_rows import journey_table
 from wholeflow.data.journeys import Window, build_tables
+from wholeflow.data.labels import Labels, event_code_sql, event_name_sql
 from wholeflow.data.mapping import (
     ActivityMap,
     ImportMapping,
@@ -36,12 +41,13 @@ from wholeflow.data.mapping import (
     resolve_columns,
     save_mapping,
 )
-from wholeflow.data.pairing import Pairing, pair_all
+from wholeflow.data.pairing import Pairing, pair_all, warm_up
 from wholeflow.data.pseudonymise import workspace_secret
-from wholeflow.data.readers import file_format, file_hash, read_file
-from wholeflow.data.store import Store, configure, ensure_schema
+from wholeflow.data.readers import drop_raw, file_format, file_hash, read_file
+from wholeflow.data.store import Store, configure, ensure_schema, legacy_events
 from wholeflow.data.timestamps import DateOrder
 from wholeflow.data.validate_rows import StagedFile, stage_file
+from wholeflow.data.vocabulary import EVENTS
 from wholeflow.errors import DataError
 
 PathLike = str | Path
@@ -260,6 +266,12 @@ def _import(store: Store, files: list[Path], plan: ImportMapping, sheet: str | N
             report.files.append(fr)
         if not todo:
             return report
+        warming = threading.Thread(target=_quietly, args=(warm_up,), daemon=True)
+        warming.start()  # compiled code loads while DuckDB reads
+        labels = Labels.load(con)
+        legacy = "events" in stored and legacy_events(con, "store")
+        if legacy:
+            _code_legacy_events(con, labels)
         malformed: list[tuple[int, int, str]] = []
         staged = []
         for k, (path, fr, _) in enumerate(todo):
@@ -267,20 +279,56 @@ def _import(store: Store, files: list[Path], plan: ImportMapping, sheet: str | N
             con.execute("SET preserve_insertion_order = false")  # faster from here on
             resolved = resolve_columns(raw.columns, plan, path)
             fr.shape, fr.rows_in = resolved.shape, raw.rows + len(raw.malformed)
-            staged.append(stage_file(con, raw, resolved, plan, k, key))
-            con.execute(f'DROP TABLE "{raw.table}"')  # the raw identifiers go with it
+            staged.append(stage_file(con, raw, resolved, plan, k, key, labels))
+            drop_raw(con, raw)  # the raw identifiers go with it
             malformed.extend((k, line, what) for line, what in raw.malformed)
-        _combine(con, staged, stored, replaced, malformed)
-        pairing = pair_all(con, infer_ends, gap)
+        old = "legacy_events" if legacy else "store.events" if "events" in stored else None
+        _combine(con, staged, old, replaced, malformed)
+        warming.join()
+        pairing = pair_all(con, labels, infer_ends, gap)
         window = _window(pairing.span, extract_end)
-        _count(con, todo, staged, pairing, report)
-        _write(con, todo, plan, replaced, window, pairing.rejected > 0)
+        _count(con, todo, staged, pairing, labels, report)
+        journeys = None
+        if window is not None and pairing.episodes is not None and pairing.links is not None:
+            journeys = journey_table(pairing.episodes, pairing.links, labels.names["service"],
+                                     labels.names["destination"], labels.names["class"],
+                                     window.end.value // 1000)
+        _write(con, todo, plan, replaced, window, pairing.rejected > 0, labels, legacy,
+               journeys)
     return report
 
 
-def _combine(con: duckdb.DuckDBPyConnection, staged: list[StagedFile], stored: set[str],
+def _quietly(task: Callable[[], None]) -> None:
+    """Run ``task``, ignoring failures (a warm-up: the real call will report them)."""
+    with contextlib.suppress(Exception):
+        task()
+
+
+def _code_legacy_events(con: duckdb.DuckDBPyConnection, labels: Labels) -> None:
+    """The store's events as written before labels (names, not codes), coded, as the temporary
+    table ``legacy_events``; :func:`_write` puts them back in the new form."""
+    for kind in ("service", "class", "destination", "activity"):
+        for (name,) in con.execute(f"SELECT DISTINCT {kind} FROM store.events "
+                                   f"WHERE {kind} IS NOT NULL ORDER BY 1").fetchall():
+            labels.code(kind, name)
+    labels.register(con, "legacy_labels")
+    events = "[" + ", ".join(f"'{e}'" for e in EVENTS) + "]"
+    joins = " ".join(f"LEFT JOIN legacy_labels l_{c} ON l_{c}.kind = '{c}' "
+                     f"AND l_{c}.name = e.{c}" for c in ("service", "class", "destination",
+                                                          "activity"))
+    con.execute(f"""
+        CREATE TEMP TABLE legacy_events AS
+        SELECT e.import_id, e."row", e.person, l_class.code AS class, l_service.code AS service,
+               CAST(list_position({events}, e.event) - 1 AS TINYINT) AS event, e."timestamp",
+               l_destination.code AS destination, e.hint, l_activity.code AS activity
+        FROM store.events e {joins}
+    """)
+
+
+def _combine(con: duckdb.DuckDBPyConnection, staged: list[StagedFile], old: str | None,
              replaced: list[int], malformed: list[tuple[int, int, str]]) -> None:
-    """Views of the new events (with a row id, ``gid``) and of all events; a reject table."""
+    """Views of the new events (with a row id, ``gid``) and of all events (the new ones and
+    those of the table ``old``, if any); a reject table."""
     con.execute("CREATE TEMP VIEW new_events AS " + " UNION ALL ".join(
         f'SELECT *, (CAST(file_no AS BIGINT) << 40) | "row" AS gid FROM {s.events}'
         for s in staged))
@@ -291,13 +339,13 @@ def _combine(con: duckdb.DuckDBPyConnection, staged: list[StagedFile], stored: s
                         [[k, line, f"line {line}: {what}"] for k, line, what in malformed])
     new = ("SELECT person, ts, hint, event, service, destination, class, TRUE AS is_new, gid "
            "FROM new_events")
-    if "events" in stored:
+    if old is not None:
         skip = f"WHERE import_id NOT IN ({', '.join(map(str, replaced))})" if replaced else ""
-        old = ('SELECT person, "timestamp" AS ts, coalesce(hint, "timestamp") AS hint, event, '
-               "service, destination, class, FALSE AS is_new, "
-               "-((CAST(import_id AS BIGINT) << 40) | \"row\") - 1 AS gid "
-               f"FROM store.events {skip}")
-        con.execute(f"CREATE OR REPLACE TEMP VIEW all_events AS {new} UNION ALL {old}")
+        earlier = ('SELECT person, "timestamp" AS ts, coalesce(hint, "timestamp") AS hint, '
+                   "event, service, destination, class, FALSE AS is_new, "
+                   "-((CAST(import_id AS BIGINT) << 40) | \"row\") - 1 AS gid "
+                   f"FROM {old} {skip}")
+        con.execute(f"CREATE OR REPLACE TEMP VIEW all_events AS {new} UNION ALL {earlier}")
     else:
         con.execute(f"CREATE OR REPLACE TEMP VIEW all_events AS {new}")
 
@@ -314,7 +362,8 @@ def _window(span: tuple[pd.Timestamp, pd.Timestamp] | None,
 
 
 def _count(con: duckdb.DuckDBPyConnection, todo: list[tuple[Path, FileReport, str]],
-           staged: list[StagedFile], pairing: Pairing, report: ImportReport) -> None:
+           staged: list[StagedFile], pairing: Pairing, labels: Labels,
+           report: ImportReport) -> None:
     """Rows loaded and quarantined per file, each counted from its own source.
 
     Loaded rows passed the row checks and had no event rejected by pairing; quarantined rows
@@ -322,13 +371,16 @@ def _count(con: duckdb.DuckDBPyConnection, todo: list[tuple[Path, FileReport, st
     read is checked, not assumed.
     """
     if pairing.rejected:
-        con.execute("""
+        con.execute(f"""
             INSERT INTO new_rejects
             SELECT e.file_no, e."row", any_value(r.reason), NULL, min(e.person),
-                   to_json({'class': min(e.class), 'service': min(e.service),
-                            'event': string_agg(e.event, ', ' ORDER BY e.ts),
+                   to_json({{'class': min({labels.name_sql('class', 'e.class')}),
+                            'service': min({labels.name_sql('service', 'e.service')}),
+                            'event': string_agg({event_name_sql('e.event')}, ', '
+                                                ORDER BY e.ts),
                             'timestamp': CAST(min(e.ts) AS VARCHAR),
-                            'destination': min(e.destination)})::VARCHAR
+                            'destination': min({labels.name_sql('destination',
+                                                               'e.destination')})}})::VARCHAR
             FROM new_events e JOIN event_rejects r USING (gid)
             GROUP BY e.file_no, e."row"
         """)
@@ -349,21 +401,26 @@ def _count(con: duckdb.DuckDBPyConnection, todo: list[tuple[Path, FileReport, st
     report.by_reason = dict(con.execute(
         "SELECT reason, count(*) FROM new_rejects GROUP BY reason ORDER BY 2 DESC").fetchall())
     if pairing.other_events:
-        others = con.execute("""
-            SELECT coalesce(activity, '(none)'), count(*) FROM new_events
-            WHERE event = 'other' AND gid NOT IN (SELECT gid FROM event_rejects)
+        others = con.execute(f"""
+            SELECT activity, count(*) FROM new_events
+            WHERE event = {event_code_sql('other')}
+              AND gid NOT IN (SELECT gid FROM event_rejects)
             GROUP BY 1 ORDER BY 2 DESC
         """).fetchall()
-        report.unmapped_activities = {a: int(n) for a, n in others}
+        names = labels.names["activity"]
+        report.unmapped_activities = {"(none)" if a is None else names[a]: int(n)
+                                      for a, n in others}
     report.other_events = pairing.other_events
 
 
 def _write(con: duckdb.DuckDBPyConnection, todo: list[tuple[Path, FileReport, str]],
            plan: ImportMapping, replaced: list[int], window: Window | None,
-           any_rejected: bool) -> None:
+           any_rejected: bool, labels: Labels, legacy: bool,
+           journeys: pa.Table | None) -> None:
     """Everything in one transaction: the store changes completely or not at all.
 
-    The shared tables are built straight into the store, inside the transaction.
+    The shared tables are built straight into the store, inside the transaction. A store
+    whose events hold names (``legacy``) gets them back as codes.
     """
     ids = "CASE file_no " + " ".join(
         f"WHEN {k} THEN {fr.import_id}" for k, (_, fr, _) in enumerate(todo)) + " END"
@@ -371,7 +428,12 @@ def _write(con: duckdb.DuckDBPyConnection, todo: list[tuple[Path, FileReport, st
         f"WHEN {k} THEN '{_sql_text(path)}'" for k, (path, _, _) in enumerate(todo)) + " END"
     con.execute("BEGIN TRANSACTION")
     try:
+        if legacy:
+            con.execute("DROP TABLE store.events")
         ensure_schema(con, "store")
+        if legacy:
+            con.execute("INSERT INTO store.events SELECT * FROM legacy_events")
+        labels.write_new(con, "store.labels")
         if replaced:
             listed = ", ".join(map(str, replaced))
             for table in ("events", "quarantine", "imports"):
@@ -398,7 +460,7 @@ def _write(con: duckdb.DuckDBPyConnection, todo: list[tuple[Path, FileReport, st
         if window is not None:
             con.execute("USE store")
             try:
-                build_tables(con, window)
+                build_tables(con, window, journeys)
             finally:
                 con.execute("USE memory")
             con.execute("DELETE FROM store.meta")

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 DAY_US = 86_400_000_000
 
@@ -58,21 +59,48 @@ def _ceil_day(column: str) -> str:
             f"ELSE date_trunc('day', {column}) + INTERVAL 1 DAY END")
 
 
-def build_tables(con: duckdb.DuckDBPyConnection, window: Window) -> None:
+def build_tables(con: duckdb.DuckDBPyConnection, window: Window,
+                 journeys: pa.Table | None = None) -> None:
     """Create ``stays``, ``referrals``, ``delays``, ``journeys`` and ``daily`` from ``episodes``.
 
     ``episodes`` carries the links of :mod:`wholeflow.data.linking` (from_service, journey,
-    stint, next_service).
+    stint, next_service). ``journeys``, when given, holds the journeys already worked out
+    (:mod:`wholeflow.data.journey_rows`), else they are grouped from the stays here.
     """
     _stays(con, window)
     _referrals(con)
     _delays(con, window)
-    build_journeys(con)
+    if journeys is None:
+        build_journeys(con)
+    else:
+        con.register("journeys_arrow", journeys)
+        try:
+            con.execute(f"CREATE OR REPLACE TABLE journeys AS SELECT {JOURNEY_COLUMNS} "
+                        "FROM journeys_arrow")
+        finally:
+            con.unregister("journeys_arrow")
     build_daily(con, window)
+
+
+#: The columns of the journeys table, from an Arrow table with the computed ones.
+JOURNEY_COLUMNS = """
+    CAST(0 AS INTEGER) AS replication, person, journey, class, arrived, "left", exit,
+    services, handovers, assessments, CAST(NULL AS INTEGER) AS information_breaks,
+    length_of_stay, delayed_days, CAST(NULL AS DOUBLE) AS cost, path
+"""
+
+
+_destination = """CASE WHEN destination IS NOT NULL THEN destination
+                    WHEN ended IS NULL THEN NULL
+                    ELSE coalesce(next_service, 'unknown') END"""
 
 
 def _stays(con: duckdb.DuckDBPyConnection, window: Window) -> None:
     end = f"TIMESTAMP '{window.end}'"
+    # a delay's target is the destination when that is a service of the stays
+    names = [r[0] for r in con.execute(
+        "SELECT DISTINCT service FROM episodes WHERE started IS NOT NULL").fetchall()]
+    services = ", ".join("'" + n.replace("'", "''") + "'" for n in names) or "NULL"
     con.execute(f"""
         CREATE OR REPLACE TABLE stays AS
         SELECT 0 AS replication, person, class, service, stint,
@@ -80,24 +108,19 @@ def _stays(con: duckdb.DuckDBPyConnection, window: Window) -> None:
                CASE WHEN accepted IS NOT NULL AND decided IS NOT NULL THEN decided
                     ELSE referred END AS queued,
                started AS admitted, started, ready, ended,
-               CASE WHEN destination IS NOT NULL THEN destination
-                    WHEN ended IS NULL THEN NULL
-                    ELSE coalesce(next_service, 'unknown') END AS destination,
+               {_destination} AS destination,
                CASE WHEN ready IS NULL THEN 0.0
                     ELSE greatest({days_sql(f'coalesce(ended, {end})', 'ready')}, 0.0)
                     END AS delayed_days,
                CAST(NULL AS VARCHAR) AS delay_cause,
-               CAST(NULL AS VARCHAR) AS delay_target,
+               CASE WHEN ready IS NOT NULL AND {_destination} IN ({services})
+                    THEN {_destination} END AS delay_target,
                {days_sql('ended', 'started')} AS length_of_stay,
                {days_sql('started', 'referred')} AS wait_days,
                CAST(assessments AS INTEGER) AS assessments,
                CAST(NULL AS DOUBLE) AS cost,
                journey
         FROM episodes WHERE started IS NOT NULL
-    """)
-    con.execute("""
-        UPDATE stays SET delay_target = destination
-        WHERE ready IS NOT NULL AND destination IN (SELECT DISTINCT service FROM stays)
     """)
 
 

@@ -31,6 +31,8 @@ class Links:
     journey: np.ndarray
     stint: np.ndarray
     next_service: np.ndarray
+    stints: np.ndarray | None = None
+    """The episodes with a start, in journey order (person, then start, then service)."""
 
 
 def link(ep: Episodes, gap_days: float) -> Links:
@@ -38,22 +40,67 @@ def link(ep: Episodes, gap_days: float) -> Links:
     n = len(ep)
     started = ep.started.astype(np.int64)
     referred = ep.referred.astype(np.int64)
-    has_start = started != NAT
-    stints = np.flatnonzero(has_start)
-    stints = stints[np.lexsort((ep.service[stints], started[stints], ep.person[stints]))]
-    refs = np.flatnonzero(referred != NAT)
-    refs = refs[np.lexsort((referred[refs], ep.person[refs]))]
+    person = ep.person.astype(np.int64)
+    service = ep.service.astype(np.int32)
+    stints = _by_person(np.flatnonzero(started != NAT), person, started, service)
+    refs = _by_person(np.flatnonzero(referred != NAT), person, referred,
+                      np.zeros(n, np.int32))
     from_service = np.full(n, -1, np.int32)
     journey = np.zeros(n, np.int32)
     stint = np.zeros(n, np.int32)
     next_service = np.full(n, -1, np.int32)
-    person = ep.person.astype(np.int64)
-    service = ep.service.astype(np.int32)
     ended = ep.ended.astype(np.int64)
     _sources(person, service, referred, started, ended, stints, refs, from_service)
     _journeys(person, service, started, ended, from_service, stints,
               int(gap_days * 86_400_000_000), journey, stint, next_service)
-    return Links(from_service, journey, stint, next_service)
+    return Links(from_service, journey, stint, next_service, stints)
+
+
+def _by_person(rows: np.ndarray, person: np.ndarray, time: np.ndarray,
+               service: np.ndarray) -> np.ndarray:
+    """``rows`` in (person, time, service) order, stably.
+
+    Episodes come out of pairing grouped by person, so only each person's few rows need
+    sorting; otherwise (or for a person with very many) numpy sorts them.
+    """
+    p = person[rows]
+    if len(rows) > 1 and not (p[1:] >= p[:-1]).all():
+        return rows[np.lexsort((service[rows], time[rows], p))]
+    rows = rows.copy()
+    for start, end in _sort_runs(rows, person, time, service):
+        run = rows[start:end]
+        rows[start:end] = run[np.lexsort((service[run], time[run]))]
+    return rows
+
+
+_SHORT_RUN = 32
+
+
+@numba.njit(cache=True)
+def _sort_runs(rows, person, time, service):
+    """Insertion-sort each person's run of ``rows`` by (time, service); the (start, end) of
+    runs longer than ``_SHORT_RUN`` are left to the caller."""
+    long_runs = [(np.int64(0), np.int64(0))]
+    long_runs.pop()
+    n = len(rows)
+    start = 0
+    while start < n:
+        end = start + 1
+        while end < n and person[rows[end]] == person[rows[start]]:
+            end += 1
+        if end - start > _SHORT_RUN:
+            long_runs.append((np.int64(start), np.int64(end)))
+        else:
+            for i in range(start + 1, end):
+                j = i
+                while j > start:
+                    a, b = rows[j - 1], rows[j]
+                    if (time[a], service[a]) <= (time[b], service[b]):
+                        break
+                    rows[j - 1], rows[j] = b, a
+                    j -= 1
+        start = end
+    return long_runs
 
 
 @numba.njit(cache=True)

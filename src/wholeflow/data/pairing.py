@@ -9,8 +9,9 @@ never changes the builder's state, each round only removes events, and it settle
 rounds.
 
 Reads the DuckDB view ``all_events`` (person, ts, hint, event, service, destination, class,
-is_new, gid: the source row, negative for stored events) and writes the tables ``episodes``
-(decoded) and ``event_rejects`` (gid, reason).
+is_new, gid: the source row, negative for stored events; names as codes, see
+:mod:`.labels`) and makes the tables ``episodes`` (names decoded; an Arrow table registered with
+the connection, not copied) and ``event_rejects`` (gid, reason).
 """
 
 from __future__ import annotations
@@ -24,82 +25,79 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from wholeflow.data.labels import Labels
 from wholeflow.data.linking import Links, link
 from wholeflow.data.stints import NAT, Episodes, pair_events
 from wholeflow.data.vocabulary import EVENT_RANK, EVENTS, REASON_CODES
-from wholeflow.errors import DataError
 
 _REASON_NAMES = {code: name for name, code in REASON_CODES.items()}
 _CONFLICT = REASON_CODES["conflicts_with_stored"]
 MAX_ROUNDS = 20
-_MAX_CODES = 1 << 20  # codes are packed into the sort key (see _sorted_events)
 
 
-def _dictionaries(con: duckdb.DuckDBPyConnection) -> tuple[list[str], list[str], list[str]]:
-    """Code tables for services, destinations and classes (one pass over the events)."""
-    combos = con.execute(
-        "SELECT DISTINCT service, destination, class FROM all_events").fetchall()
-    out = []
-    for i, name in enumerate(("service", "destination", "class")):
-        values = sorted({c[i] for c in combos if c[i] is not None})
-        if len(values) >= _MAX_CODES:
-            raise DataError(f"{len(values):,} different {name} names: is the {name} column "
-                            "the right one? (map another with --map COLUMN=" + name + ")")
-        _dictionary(con, f"dict_{name}", values)
-        out.append(values)
-    return out[0], out[1], out[2]
-
-
-def _dictionary(con: duckdb.DuckDBPyConnection, name: str, values: list[str]) -> None:
-    con.execute(f"DROP TABLE IF EXISTS {name}")
-    con.register(f"{name}_arrow", pa.table({
-        "value": pa.array(values, pa.string()),
-        "code": pa.array(np.arange(len(values), dtype=np.int32)),
-    }))
-    con.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")
-    con.unregister(f"{name}_arrow")
-
-
-def _sorted_events(con: duckdb.DuckDBPyConnection) -> dict[str, np.ndarray]:
+def _sorted_events(con: duckdb.DuckDBPyConnection, labels: Labels) -> dict[str, np.ndarray]:
     """The events as arrays, sorted by person, time, hint and the tie-breaks of
-    :mod:`.stints` (event order, event, service, destination, stored before new, row).
+    :mod:`.stints` (event order, event, service, destination by name, stored before new, row).
 
     DuckDB sorts by person and time only (sorting by many keys costs it several times more);
     the few runs of events sharing a person and a time are then put in order by
     :func:`_order_ties`.
     """
-    events = "[" + ", ".join(f"'{e}'" for e in EVENTS) + "]"
-    ranks = "[" + ", ".join(str(EVENT_RANK[e]) for e in EVENTS) + "]"
-    # the tie-breaks after the hint packed into one integer (codes below 2**20)
-    ev = con.execute(f"""
-        SELECT *, (CAST({ranks}[event + 1] AS BIGINT) << 58) | (CAST(event AS BIGINT) << 54)
-                  | (CAST(service + 1 AS BIGINT) << 33) | (CAST(destination + 1 AS BIGINT)
-                  << 12) | CAST(is_new AS BIGINT) AS tie
-        FROM (
-            SELECT e.person, epoch_us(e.ts) AS time, epoch_us(e.hint) AS hint,
-                   CAST(list_position({events}, e.event) - 1 AS TINYINT) AS event,
-                   coalesce(s.code, -1) AS service, coalesce(d.code, -1) AS destination,
-                   coalesce(c.code, -1) AS klass, e.is_new, e.gid
-            FROM all_events e
-            LEFT JOIN dict_service s ON s.value = e.service
-            LEFT JOIN dict_destination d ON d.value = e.destination
-            LEFT JOIN dict_class c ON c.value = e.class)
-        ORDER BY person, time
-    """).fetchnumpy()
-    arrays = {k: np.asarray(v) for k, v in ev.items()}
-    hint, tie, gid = arrays["hint"], arrays["tie"], arrays["gid"]
-    order, long_runs = _order_ties(arrays["person"], arrays["time"], hint, tie, gid)
+    table = con.sql("""
+        SELECT person, epoch_us(ts) AS time, epoch_us(hint) AS hint, event,
+               coalesce(service, -1) AS service, coalesce(destination, -1) AS destination,
+               coalesce(class, -1) AS klass, is_new, gid
+        FROM all_events ORDER BY person, time
+    """).to_arrow_table()
+    arrays = {name: table.column(name).to_numpy() for name in table.column_names}
+    del table
+    hint, gid = arrays["hint"], arrays["gid"]
+    service_rank = np.append(labels.ranks("service"), -1)  # code -1 (none) sorts first
+    destination_rank = np.append(labels.ranks("destination"), -1)
+    tie = (_EVENT_RANKS, arrays["event"], service_rank, arrays["service"], destination_rank,
+           arrays["destination"], arrays["is_new"])
+    order, long_runs = _order_ties(arrays["person"], arrays["time"], hint, gid, *tie)
     for start, end in long_runs:  # rare: many events of one person at one moment
         run = order[start:end]
-        order[start:end] = run[np.lexsort((gid[run], tie[run], hint[run]))]
-    return {k: v[order] for k, v in arrays.items() if k not in ("hint", "tie")}
+        keys = _tie_keys(run, *tie)
+        order[start:end] = run[np.lexsort((gid[run], keys, hint[run]))]
+    moved = np.flatnonzero(order != np.arange(len(order)))
+    out = {k: v for k, v in arrays.items() if k != "hint"}
+    if moved.size:  # only the events of runs out of order move
+        source = order[moved]
+        for k, v in out.items():
+            out[k] = v = v if v.flags.writeable else v.copy()
+            v[moved] = v[source]
+    return out
 
 
+_EVENT_RANKS = np.array([EVENT_RANK[e] for e in EVENTS], np.int64)
 _SHORT_RUN = 32
 
 
 @numba.njit(cache=True)
-def _order_ties(person, time, hint, tie, gid):
+def _tie_key(i, event_ranks, event, service_rank, service, destination_rank, destination,
+             is_new):
+    """The tie-breaks after the hint packed into one integer (ranks below 2**20)."""
+    e = np.int64(event[i])
+    return ((event_ranks[e] << 58) | (e << 54)
+            | ((service_rank[np.int64(service[i])] + 1) << 33)
+            | ((destination_rank[np.int64(destination[i])] + 1) << 12) | np.int64(is_new[i]))
+
+
+@numba.njit(cache=True)
+def _tie_keys(rows, event_ranks, event, service_rank, service, destination_rank, destination,
+              is_new):
+    out = np.empty(len(rows), np.int64)
+    for k in range(len(rows)):
+        out[k] = _tie_key(rows[k], event_ranks, event, service_rank, service,
+                          destination_rank, destination, is_new)
+    return out
+
+
+@numba.njit(cache=True)
+def _order_ties(person, time, hint, gid, event_ranks, event, service_rank, service,
+                destination_rank, destination, is_new):
     """A permutation putting each run of equal (person, time) in (hint, tie, gid) order.
 
     Short runs are sorted here; the (start, end) of longer ones are returned for the caller.
@@ -121,12 +119,38 @@ def _order_ties(person, time, hint, tie, gid):
             j = i
             while j > start:
                 a, b = order[j - 1], order[j]
-                if (hint[a], tie[a], gid[a]) <= (hint[b], tie[b], gid[b]):
+                ka = _tie_key(a, event_ranks, event, service_rank, service, destination_rank,
+                              destination, is_new)
+                kb = _tie_key(b, event_ranks, event, service_rank, service, destination_rank,
+                              destination, is_new)
+                if (hint[a], ka, gid[a]) <= (hint[b], kb, gid[b]):
                     break
                 order[j - 1], order[j] = b, a
                 j -= 1
         start = end
     return order, long_runs
+
+
+def warm_up() -> None:
+    """Load the compiled pairing, linking and journey functions on a tiny example.
+
+    numba's first load of compiled code in a process takes most of a second; the importer
+    runs this in a background thread while DuckDB reads the files (which frees the
+    interpreter), so that pairing starts at once. Types match those of a real import.
+    """
+    from wholeflow.data.journey_rows import journey_table
+
+    n = 2
+    zeros64, zeros32 = np.zeros(n, np.int64), np.zeros(n, np.int32)
+    events = np.array([EVENTS.index("start"), EVENTS.index("end")], np.int8)
+    ranks = np.array([0, -1], np.int64)
+    _order_ties(zeros64, zeros64, zeros64, np.arange(n, dtype=np.int64), _EVENT_RANKS, events,
+                ranks, zeros32, ranks, zeros32 - 1, np.ones(n, bool))
+    _tie_keys(np.arange(n, dtype=np.int64), _EVENT_RANKS, events, ranks, zeros32, ranks,
+              zeros32 - 1, np.ones(n, bool))
+    _, episodes = pair_events(zeros64, np.arange(n, dtype=np.int64), events, zeros32,
+                              zeros32 - 1, zeros32 - 1, 1)
+    journey_table(episodes, link(episodes, 1.0), ["a"], [], [], 0)
 
 
 @dataclass(frozen=True)
@@ -141,14 +165,17 @@ class Pairing:
     """New events kept as 'other'."""
     rejected: int
     """New events rejected."""
+    episodes: Episodes | None = None
+    links: Links | None = None
 
 
-def pair_all(con: duckdb.DuckDBPyConnection, infer_ends: bool = False,
+def pair_all(con: duckdb.DuckDBPyConnection, labels: Labels, infer_ends: bool = False,
              journey_gap_days: float = 1.0) -> Pairing:
-    """Pair ``all_events`` into ``episodes`` (linked, see :mod:`.linking`) and
-    ``event_rejects``."""
-    services, destinations, classes = _dictionaries(con)
-    ev = _sorted_events(con)
+    """Pair ``all_events`` (names coded with ``labels``) into ``episodes`` (linked, see
+    :mod:`.linking`) and ``event_rejects``."""
+    services = labels.names["service"]
+    destinations, classes = labels.names["destination"], labels.names["class"]
+    ev = _sorted_events(con, labels)
     is_new = ev["is_new"].astype(bool)
     active = np.ones(len(is_new), dtype=bool)
     final_reason = np.zeros(len(is_new), dtype=np.int8)
@@ -179,15 +206,15 @@ def pair_all(con: duckdb.DuckDBPyConnection, infer_ends: bool = False,
         if not changed or rounds >= MAX_ROUNDS:
             break
     _write_rejects(con, ev["gid"], is_new, final_reason)
-    _write_episodes(con, episodes, link(episodes, journey_gap_days), services, destinations,
-                    classes)
+    links = link(episodes, journey_gap_days)
+    _write_episodes(con, episodes, links, services, destinations, classes)
     kept = ev["time"][active]
     span = None if not len(kept) else (pd.Timestamp(int(kept.min()), unit="us"),
                                        pd.Timestamp(int(kept.max()), unit="us"))
     new_kept = active & is_new
     return Pairing(span, len(pd.unique(ev["person"][new_kept])),
                    int(np.count_nonzero(new_kept & (ev["event"] == EVENTS.index("other")))),
-                   int(np.count_nonzero(is_new & ~active)))
+                   int(np.count_nonzero(is_new & ~active)), episodes, links)
 
 
 def _reject_whole_rows(gid: np.ndarray, is_new: np.ndarray, active: np.ndarray,
@@ -264,7 +291,5 @@ def _write_episodes(con: duckdb.DuckDBPyConnection, ep: Episodes, links: Links,
         "next_service": _decode(links.next_service.astype(np.int64), services),
     })
     con.execute("DROP TABLE IF EXISTS episodes")
-    con.register("episodes_arrow", table)
-    con.execute("CREATE TEMP TABLE episodes AS SELECT * FROM episodes_arrow")
-    con.unregister("episodes_arrow")
+    con.register("episodes", table)  # read where it is, a few times: no copy
 

@@ -8,8 +8,11 @@ are quarantined with their reason. Lines that cannot even be split into the file
 reported as malformed with their line number. ``NA``, ``NULL`` and ``-`` are kept as text (a
 person may really be called NA); only empty cells are empty.
 
-Every reader creates a table whose ``rowid + 1`` is the row's position among the file's data
-rows (1 = the first row after the header), which the quarantine reports as ``row``.
+Every reader makes an Arrow table, registered with the connection under the raw table's name,
+with one more column, :data:`ROW`: the row's position among the file's data rows (1 = the first
+row after the header), which the quarantine reports as ``row``. Holding the rows in Arrow rather
+than in a DuckDB table keeps their order without DuckDB's costly order-preserving insert, and
+lets the later queries run in parallel and in any order. :func:`drop_raw` lets it go.
 """
 
 from __future__ import annotations
@@ -24,13 +27,21 @@ from pathlib import Path
 from typing import IO, Any
 
 import duckdb
+import numpy as np
+import pyarrow as pa
 
 from wholeflow.errors import DataError
+
+ROW = "__wholeflow_row"
+"""The column holding each row's number in the file (1 = the first data row)."""
 
 
 @dataclass
 class RawTable:
-    """A file read into a staging table: its columns and types, rows and malformed lines."""
+    """A file read into a staging table: its columns and types, rows and malformed lines.
+
+    ``columns`` are the file's own (without :data:`ROW`), with their DuckDB types.
+    """
 
     path: Path
     table: str
@@ -87,18 +98,17 @@ def read_file(con: duckdb.DuckDBPyConnection, path: Path, table: str,
     return raw
 
 
-def _columns(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
-    rows = con.execute(
-        "SELECT column_name, data_type FROM duckdb_columns() "
-        "WHERE table_name = ? AND schema_name = current_schema() ORDER BY column_index",
-        [table],
-    ).fetchall()
-    return {name: kind for name, kind in rows}
+def drop_raw(con: duckdb.DuckDBPyConnection, raw: RawTable) -> None:
+    """Let go of the raw rows (and with them the raw identifiers)."""
+    con.unregister(raw.table)
 
 
-def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
-    row = con.execute(f'SELECT count(*) FROM "{table}"').fetchone()
-    return int(row[0]) if row else 0
+def _register(con: duckdb.DuckDBPyConnection, table: str, arrow: pa.Table) -> dict[str, str]:
+    """Register ``arrow`` with its row numbers as ``table``; returns its columns and types."""
+    rows = pa.array(np.arange(1, arrow.num_rows + 1, dtype=np.int64))
+    con.register(table, arrow.append_column(ROW, rows))
+    described = con.execute(f'DESCRIBE SELECT * FROM "{table}"').fetchall()
+    return {r[0]: r[1] for r in described if r[0] != ROW}
 
 
 def _quote(text: str) -> str:
@@ -130,7 +140,6 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> RawTabl
 
 def _try_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, encoding: str) -> RawTable:
     rejects, scans = f"{table}_rejects", f"{table}_scans"
-    con.execute(f'DROP TABLE IF EXISTS "{table}"')
     for name in (rejects, scans):
         con.execute(f'DROP TABLE IF EXISTS "{name}"')
     options = (
@@ -139,10 +148,9 @@ def _try_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, encoding: s
         f"encoding = {_quote(encoding)}, null_padding = false"
     )
     try:
-        con.execute("SET preserve_insertion_order = true")  # rowid + 1 is the row number
-        con.execute(
-            f'CREATE TABLE "{table}" AS SELECT * FROM read_csv({_quote(str(path))}, {options})'
-        )
+        con.execute("SET preserve_insertion_order = true")  # rows in the file's order
+        arrow = con.sql(f"SELECT * FROM read_csv({_quote(str(path))}, {options})"
+                        ).to_arrow_table()
     except duckdb.Error as err:
         raise DataError(f"{path}: could not be read as CSV ({err}). Is it a text file with a "
                         "header row?") from None
@@ -156,38 +164,29 @@ def _try_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, encoding: s
     sniffed = con.execute(f'SELECT min(delimiter) FROM "{scans}"').fetchone()
     for name in (rejects, scans):
         con.execute(f'DROP TABLE IF EXISTS "{name}"')
-    return RawTable(path, table, "csv", _columns(con, table), _count(con, table), malformed,
+    return RawTable(path, table, "csv", _register(con, table, arrow), arrow.num_rows, malformed,
                     encoding, sniffed[0] if sniffed else None)
 
 
 def _read_parquet(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> RawTable:
     try:
         con.execute("SET preserve_insertion_order = true")
-        con.execute(
-            f'CREATE OR REPLACE TABLE "{table}" AS SELECT * FROM read_parquet({_quote(str(path))})'
-        )
+        arrow = con.sql(f"SELECT * FROM read_parquet({_quote(str(path))})").to_arrow_table()
     except duckdb.Error as err:
         raise DataError(f"{path}: could not be read as Parquet ({err})") from None
-    return RawTable(path, table, "parquet", _columns(con, table), _count(con, table))
+    return RawTable(path, table, "parquet", _register(con, table, arrow), arrow.num_rows)
 
 
 def _read_arrow(con: duckdb.DuckDBPyConnection, path: Path, table: str, kind: str,
                 rows: Iterator[dict[str, str | None]]) -> RawTable:
-    import pyarrow as pa
-
     records = list(rows)
     names: dict[str, None] = {}
     for record in records:
         names.update(dict.fromkeys(record))
     columns = {name: pa.array([r.get(name) for r in records], pa.string()) for name in names}
-    arrow = pa.table(columns) if columns else pa.table({})
-    con.register(f"{table}_arrow", arrow)
-    try:
-        con.execute("SET preserve_insertion_order = true")
-        con.execute(f'CREATE OR REPLACE TABLE "{table}" AS SELECT * FROM "{table}_arrow"')
-    finally:
-        con.unregister(f"{table}_arrow")
-    return RawTable(path, table, kind, _columns(con, table), len(records))
+    if not columns:
+        return RawTable(path, table, kind, {}, 0)
+    return RawTable(path, table, kind, _register(con, table, pa.table(columns)), len(records))
 
 
 def _cell_text(value: Any) -> str | None:

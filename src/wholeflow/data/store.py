@@ -3,7 +3,10 @@
 Tables:
 
 ============  ======================================================================
-``events``    every loaded event (pseudonymised), with the import and row it came from
+``events``    every loaded event (pseudonymised), with the import and row it came from;
+              service, class, destination and activity as codes, the event type as its
+              position in ``EVENTS`` (:meth:`Store.read` gives the names)
+``labels``    the names the codes of ``events`` stand for (:mod:`~wholeflow.data.labels`)
 ``quarantine`` every row not loaded, with its reason (person pseudonymised, no raw id)
 ``imports``   one row per imported file: hash, rows in / loaded / quarantined
 ``stays``     the shared tables of :mod:`wholeflow.tables`, rebuilt from ``events`` after
@@ -25,6 +28,8 @@ import duckdb
 import pandas as pd
 
 from wholeflow.data.journeys import Window
+from wholeflow.data.labels import SCHEMA as LABELS_SCHEMA
+from wholeflow.data.labels import event_name_sql
 from wholeflow.errors import DataError
 
 STORE_FILE = Path(".wholeflow") / "store.duckdb"
@@ -36,14 +41,39 @@ CREATE TABLE IF NOT EXISTS {db}.imports (
     format VARCHAR, mapping VARCHAR, rows_in BIGINT, rows_loaded BIGINT,
     rows_quarantined BIGINT, persons BIGINT, other_events BIGINT);
 CREATE TABLE IF NOT EXISTS {db}.events (
-    import_id INTEGER, "row" BIGINT, person BIGINT, class VARCHAR, service VARCHAR,
-    event VARCHAR, "timestamp" TIMESTAMP, destination VARCHAR, hint TIMESTAMP,
-    activity VARCHAR);
+    import_id INTEGER, "row" BIGINT, person BIGINT, class INTEGER, service INTEGER,
+    event TINYINT, "timestamp" TIMESTAMP, destination INTEGER, hint TIMESTAMP,
+    activity INTEGER);
 CREATE TABLE IF NOT EXISTS {db}.quarantine (
     import_id INTEGER, file VARCHAR, "row" BIGINT, reason VARCHAR, detail VARCHAR,
     person BIGINT, "values" VARCHAR);
 CREATE TABLE IF NOT EXISTS {db}.meta (key VARCHAR, value VARCHAR);
-"""
+""" + LABELS_SCHEMA
+
+_CODED = ("class", "service", "destination", "activity")
+
+
+def events_sql(database: str | None = None) -> str:
+    """A query of the ``events`` table with names in place of codes."""
+    prefix = f"{database}." if database else ""
+    joins = " ".join(
+        f"LEFT JOIN {prefix}labels l_{c} ON l_{c}.kind = '{c}' AND l_{c}.code = e.{c}"
+        for c in _CODED)
+    return (f'SELECT e.import_id, e."row", e.person, l_class.name AS class, '
+            f"l_service.name AS service, {event_name_sql('e.event')} AS event, "
+            f'e."timestamp", l_destination.name AS destination, e.hint, '
+            f"l_activity.name AS activity FROM {prefix}events e {joins} "
+            'ORDER BY e.import_id, e."row", e."timestamp"')
+
+
+def legacy_events(con: duckdb.DuckDBPyConnection, database: str) -> bool:
+    """Whether ``database`` has an ``events`` table with names rather than codes (made by
+    wholeflow before labels were introduced; the next import converts it)."""
+    row = con.execute(
+        "SELECT data_type FROM duckdb_columns() WHERE database_name = ? "
+        "AND table_name = 'events' AND column_name = 'service'", [database]).fetchone()
+    return row is not None and row[0] == "VARCHAR"
+
 
 
 def configure(con: duckdb.DuckDBPyConnection, memory_limit: str = "2GB") -> None:
@@ -86,8 +116,11 @@ class Store:
     def read(self, table: str) -> pd.DataFrame:
         """One table of the store as a DataFrame."""
         with self.connect() as con:
-            if table not in _tables(con):
+            tables = _tables(con)
+            if table not in tables:
                 raise DataError(f"{self.path} has no table {table!r}; import an extract first")
+            if table == "events" and "labels" in tables:
+                return con.execute(events_sql()).df()
             return con.execute(f'SELECT * FROM "{table}"').df()
 
     def quarantine(self) -> pd.DataFrame:

@@ -58,17 +58,24 @@ def timestamp_sql(column: str, order: DateOrder = "dmy", column_type: str = "VAR
                 "TINYINT", "UBIGINT", "UINTEGER"} or kind.startswith("DECIMAL"):
         return _excel_serial_sql(f"CAST({column} AS DOUBLE)")
     raw = f"CAST({column} AS VARCHAR)"
-    text = f"trim({raw})"
     fast = f"TRY_CAST({raw} AS TIMESTAMP)"
+    text = "wf_text"  # the trimmed value, bound once by the lambda below
+    slower = (
+        f"COALESCE(CASE WHEN substr({text}, 5, 1) IN ('-', '/') "
+        f"THEN TRY_CAST({text} AS TIMESTAMP) END, "
+        f"TRY_STRPTIME({text}, {_sql_list(date_formats(order))}), "
+        f"CASE WHEN regexp_full_match({text}, '\\d{{5}}(\\.\\d+)?') "
+        f"THEN {_excel_serial_sql(f'TRY_CAST({text} AS DOUBLE)')} END)"
+    )
     return (
         # The untrimmed ISO value first: most values are clean, and COALESCE looks at the
         # later, slower readings only for the rest. Its year must be plausible: DuckDB's cast
         # reads "03/04/24" as the year 3, which the day-first formats then read properly.
+        # The slower readings take the trimmed text through a lambda: written out several
+        # times, DuckDB would trim every value up front (one common subexpression), slow ones
+        # or not.
         f"COALESCE(CASE WHEN year({fast}) BETWEEN 1900 AND 2100 THEN {fast} END, "
-        f"CASE WHEN substr({text}, 5, 1) IN ('-', '/') THEN TRY_CAST({text} AS TIMESTAMP) END, "
-        f"TRY_STRPTIME({text}, {_sql_list(date_formats(order))}), "
-        f"CASE WHEN regexp_full_match({text}, '\\d{{5}}(\\.\\d+)?') "
-        f"THEN {_excel_serial_sql(f'TRY_CAST({text} AS DOUBLE)')} END)"
+        f"list_transform([trim({raw})], lambda {text}: {slower})[1])"
     )
 
 

@@ -4,15 +4,16 @@ Works on a staging table made by :mod:`wholeflow.data.readers` in one pass over 
 makes two views over the result:
 
 * ``events_<k>``: file_no, row, person, class, service, event, ts, destination, hint,
-  activity; one row per event (a wide stay row gives several: referral, decision, start,
-  assessments, ready, end). ``hint`` orders events of different stays that share a time: a
-  stay's end sorts before the next stay's start at the same moment.
+  activity, with names as codes (:mod:`~wholeflow.data.labels`); one row per event (a wide
+  stay row gives several: referral, decision, start, assessments, ready, end). ``hint``
+  orders events of different stays that share a time: a stay's end sorts before the next
+  stay's start at the same moment.
 * ``rejects_<k>``: file_no, row, reason, detail, person, values (the row's mapped fields as
   JSON, without the person).
 
 Values that repeat (person identifiers, services, event names) are cleaned once per distinct
-value and joined back, which is also where person identifiers are pseudonymised: the raw
-identifier never leaves the staging table. Only the first failing rule is reported for a row,
+value and joined back as codes, which is also where person identifiers are pseudonymised: the
+raw identifier never leaves the staging table. Only the first failing rule is reported for a row,
 in the order of the checks below. Rules that need the rest of a person's history (duplicates,
 overlapping stays, an end with no start) are applied later by :mod:`wholeflow.data.stints`.
 """
@@ -25,11 +26,12 @@ from dataclasses import dataclass
 import duckdb
 import pyarrow as pa
 
+from wholeflow.data.labels import Labels, event_code_sql, event_name_sql
 from wholeflow.data.mapping import DATE_FIELDS, ImportMapping, ResolvedColumns
 from wholeflow.data.pseudonymise import pseudonym_sql
-from wholeflow.data.readers import RawTable
+from wholeflow.data.readers import ROW, RawTable
 from wholeflow.data.timestamps import timestamp_sql
-from wholeflow.data.vocabulary import SYNONYMS, normalise_label
+from wholeflow.data.vocabulary import EVENTS, SYNONYMS, normalise_label
 
 _YES = {"yes", "y", "true", "t", "1", "accepted", "accept", "approved", "a"}
 _NO = {"no", "n", "false", "f", "0", "rejected", "reject", "declined", "not accepted", "r",
@@ -62,27 +64,30 @@ def _as_text(column: str) -> str:
 
 
 def stage_file(con: duckdb.DuckDBPyConnection, raw: RawTable, resolved: ResolvedColumns,
-               mapping: ImportMapping, file_no: int, key: bytes) -> StagedFile:
-    """Check every row of ``raw``, pseudonymise it, and turn the good ones into events."""
-    maps = _Maps(con, raw, file_no)
+               mapping: ImportMapping, file_no: int, key: bytes, labels: Labels) -> StagedFile:
+    """Check every row of ``raw``, pseudonymise it, and turn the good ones into events.
+
+    Names are coded with ``labels``, which learns the new ones.
+    """
+    maps = _Maps(con, raw, file_no, labels)
     maps.persons(resolved.columns["person"], key)
     for name in ("service", "class", "destination"):
         if name in resolved.columns:
             maps.clean(name, resolved.columns[name])
     if resolved.shape == "events":
-        staged = _stage_events(con, raw, resolved.columns, mapping, file_no, maps)
+        staged = _stage_events(con, raw, resolved.columns, mapping, file_no, maps, labels)
     else:
-        staged = _stage_stays(con, raw, resolved.columns, mapping, file_no, maps)
+        staged = _stage_stays(con, raw, resolved.columns, mapping, file_no, maps, labels)
     for table in maps.tables:
         con.execute(f"DROP TABLE {table}")
     return staged
 
 
 class _Maps:
-    """Small tables mapping each distinct raw value to its cleaned form, joined to the rows."""
+    """Small tables mapping each distinct raw value to its code, joined to the rows."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, raw: RawTable, k: int):
-        self.con, self.raw, self.k = con, raw, k
+    def __init__(self, con: duckdb.DuckDBPyConnection, raw: RawTable, k: int, labels: Labels):
+        self.con, self.raw, self.k, self.labels = con, raw, k, labels
         self.tables: list[str] = []
         self.joins: list[str] = []
         self.fields: dict[str, str] = {}
@@ -109,11 +114,10 @@ class _Maps:
         self.fields["person"] = f"{table}.value"
 
     def clean(self, name: str, column: str) -> None:
-        """Trimmed text, empty as NULL; no join at all when every value is clean already."""
-        if all(v and v == v.strip() for v in self._distinct(column)):
-            self.fields[name] = _as_text(column)
-            return
-        self.table(name, column, lambda v: (v.strip() or None,), (pa.string(),), ("value",))
+        """The code of the trimmed text, empty as NULL."""
+        labels = self.labels
+        self.table(name, column, lambda v: (labels.code(name, v.strip() or None),),
+                   (pa.int32(),), ("value",))
 
     def table(self, name: str, column: str, clean: Callable[[str], tuple[object, ...]],
               types: tuple[pa.DataType, ...], names: tuple[str, ...]) -> str:
@@ -131,24 +135,31 @@ class _Maps:
         return table
 
     def field(self, name: str) -> str:
-        return self.fields.get(name, "CAST(NULL AS VARCHAR)")
+        return self.fields.get(name, "CAST(NULL AS INTEGER)")
 
     def sql_joins(self) -> str:
         return "\n".join(self.joins)
 
 
-def _label(mapping: ImportMapping) -> Callable[[str], tuple[object, ...]]:
-    """Event text -> (event type, service, destination, came from the activity map)."""
+def _label(mapping: ImportMapping, labels: Labels) -> Callable[[str], tuple[object, ...]]:
+    """Event text -> codes of (event type, service, destination, activity), and whether it
+    came from the activity map."""
     amap = mapping.activity_map
+
+    def coded(event: str | None, service: str | None, destination: str | None,
+              mapped: bool, text: str) -> tuple[object, ...]:
+        activity = labels.code("activity", text.strip() or None) if mapped else None
+        return (None if event is None else EVENTS.index(event), labels.code("service", service),
+                labels.code("destination", destination), activity, mapped)
 
     def clean(text: str) -> tuple[object, ...]:
         rule = amap.lookup(text) if amap else None
         if rule is not None:
-            return rule.event, rule.service, rule.destination, True
+            return coded(rule.event, rule.service, rule.destination, True, text)
         event = SYNONYMS.get(normalise_label(text))
         if event is None and amap is not None:
-            return "other", None, None, True
-        return event, None, None, False
+            return coded("other", None, None, True, text)
+        return coded(event, None, None, False, text)
 
     return clean
 
@@ -162,66 +173,69 @@ def _detail(field: str, text: str) -> str:
 
 
 def _stage_events(con: duckdb.DuckDBPyConnection, raw: RawTable, cols: dict[str, str],
-                  mapping: ImportMapping, k: int, maps: _Maps) -> StagedFile:
-    labels = maps.table("label", cols["event"], _label(mapping),
-                        (pa.string(), pa.string(), pa.string(), pa.bool_()),
-                        ("event", "rule_service", "rule_destination", "mapped"))
+                  mapping: ImportMapping, k: int, maps: _Maps, names: Labels) -> StagedFile:
+    labels = maps.table("label", cols["event"], _label(mapping, names),
+                        (pa.int8(), pa.int32(), pa.int32(), pa.int32(), pa.bool_()),
+                        ("event", "rule_service", "rule_destination", "activity", "mapped"))
     ts = timestamp_sql(_col(cols["timestamp"]), mapping.date_order,
                        raw.columns[cols["timestamp"]])
     label_text = f"NULLIF(trim({_as_text(cols['event'])}), '')"
+    acts_on_stay = ", ".join(event_code_sql(e) for e in ("assessment", "ready", "end"))
     service = (f"CASE WHEN {labels}.rule_service IS NOT NULL THEN {labels}.rule_service "
                # a mapped activity with no service acts on the person's current stay
-               f"WHEN {labels}.mapped AND {labels}.event IN ('assessment', 'ready', 'end') "
+               f"WHEN {labels}.mapped AND {labels}.event IN ({acts_on_stay}) "
                f"THEN NULL ELSE {maps.field('service')} END")
     destination = f"coalesce({labels}.rule_destination, {maps.field('destination')})"
+    needs_service = ", ".join(event_code_sql(e) for e in (
+        "referral", "referral_accepted", "referral_rejected", "start"))
     staged = f"staged_{k}"
     # innermost: one pass over the rows; text is kept only where it is needed (an activity
     # name, or a value to show in the quarantine)
     con.execute(f"""
         CREATE TEMP TABLE {staged} AS
-        SELECT file_no, "row", person, class, service, event, ts, destination, activity,
-               reason,
-               CASE WHEN reason = 'unknown_event' THEN {_detail('event', 'label')}
-                    WHEN reason IN ('unparseable_date', 'implausible_date')
-                    THEN {_detail('timestamp', 'ts_text')} END AS detail,
-               CASE WHEN reason IS NOT NULL THEN to_json({{
-                   'class': class, 'service': service, 'event': coalesce(label, event),
-                   'timestamp': coalesce(ts_text, CAST(ts AS VARCHAR)),
-                   'destination': destination}})::VARCHAR END AS "values"
-        FROM (
-            SELECT *, CASE
+        SELECT "row", person, class, service, event, ts, destination, activity, label, ts_text,
+               CASE
                 WHEN person IS NULL THEN 'missing_person'
                 WHEN event IS NULL AND label IS NULL THEN 'missing_event'
                 WHEN event IS NULL THEN 'unknown_event'
                 WHEN ts IS NULL AND ts_text IS NULL THEN 'missing_timestamp'
                 WHEN ts IS NULL THEN 'unparseable_date'
                 WHEN NOT {_year_ok('ts')} THEN 'implausible_date'
-                WHEN service IS NULL AND event IN ('referral', 'referral_accepted',
-                     'referral_rejected', 'start') THEN 'missing_service'
-            END AS reason
+                WHEN service IS NULL AND event IN ({needs_service}) THEN 'missing_service'
+               END AS reason
+        FROM (
+            SELECT *, CASE WHEN ts IS NULL OR NOT {_year_ok('ts')}
+                           THEN NULLIF(trim(CAST(ts_raw AS VARCHAR)), '') END AS ts_text
             FROM (
-                SELECT *, CASE WHEN ts IS NULL OR NOT {_year_ok('ts')}
-                               THEN NULLIF(trim(ts_raw), '') END AS ts_text,
-                          CASE WHEN mapped THEN label END AS activity
-                FROM (
-                    SELECT {k} AS file_no, r.rowid + 1 AS "row",
-                           {maps.field('person')} AS person, {maps.field('class')} AS class,
-                           {service} AS service, {labels}.event AS event, {ts} AS ts,
-                           {destination} AS destination, {labels}.mapped AS mapped,
-                           CASE WHEN {labels}.mapped OR {labels}.event IS NULL
-                                THEN {label_text} END AS label,
-                           {_as_text(cols['timestamp'])} AS ts_raw
-                    FROM {_q(raw.table)} r {maps.sql_joins()})))
+                SELECT r.{_q(ROW)} AS "row",
+                       {maps.field('person')} AS person, {maps.field('class')} AS class,
+                       {service} AS service, {labels}.event AS event, {ts} AS ts,
+                       {destination} AS destination, {labels}.activity AS activity,
+                       CASE WHEN {labels}.mapped OR {labels}.event IS NULL
+                            THEN {label_text} END AS label,
+                       {_col(cols['timestamp'])} AS ts_raw  -- text only when shown
+                FROM {_q(raw.table)} r {maps.sql_joins()}))
     """)
     con.execute(f"""
         CREATE TEMP VIEW events_{k} AS
-        SELECT file_no, "row", person, class, service, event, ts, destination, ts AS hint,
-               activity
+        SELECT {k} AS file_no, "row", person, class, service, event, ts, destination,
+               ts AS hint, activity
         FROM {staged} WHERE reason IS NULL
     """)
+    # text only where it is needed: a value to show in the quarantine
     con.execute(f"""
         CREATE TEMP VIEW rejects_{k} AS
-        SELECT file_no, "row", reason, detail, person, "values"
+        SELECT {k} AS file_no, "row", reason,
+               CASE WHEN reason = 'unknown_event' THEN {_detail('event', 'label')}
+                    WHEN reason IN ('unparseable_date', 'implausible_date')
+                    THEN {_detail('timestamp', 'ts_text')} END AS detail,
+               person,
+               to_json({{'class': {names.name_sql('class', 'class')},
+                         'service': {names.name_sql('service', 'service')},
+                         'event': coalesce(label, {event_name_sql('event')}),
+                         'timestamp': coalesce(ts_text, CAST(ts AS VARCHAR)),
+                         'destination': {names.name_sql('destination', 'destination')}
+                        }})::VARCHAR AS "values"
         FROM {staged} WHERE reason IS NOT NULL
     """)
     return StagedFile(f"events_{k}", f"rejects_{k}", (staged,))
@@ -233,7 +247,7 @@ def _outcome(text: str) -> tuple[object, ...]:
 
 
 def _stage_stays(con: duckdb.DuckDBPyConnection, raw: RawTable, cols: dict[str, str],
-                 mapping: ImportMapping, k: int, maps: _Maps) -> StagedFile:
+                 mapping: ImportMapping, k: int, maps: _Maps, names: Labels) -> StagedFile:
     dates = [f for f in DATE_FIELDS if f != "timestamp"]
 
     def text(name: str) -> str:
@@ -241,7 +255,7 @@ def _stage_stays(con: duckdb.DuckDBPyConnection, raw: RawTable, cols: dict[str, 
                 else "CAST(NULL AS VARCHAR)")
 
     select = [
-        f"{k} AS file_no", 'r.rowid + 1 AS "row"', f"{maps.field('person')} AS person",
+        f"{k} AS file_no", f'r.{_q(ROW)} AS "row"', f"{maps.field('person')} AS person",
         f"{maps.field('class')} AS class", f"{maps.field('service')} AS service",
         f"{maps.field('destination')} AS destination", f"{text('accepted')} AS accepted_text",
         f"coalesce(TRY_CAST({text('assessments')} AS INTEGER), 0) AS assessments",
@@ -281,8 +295,10 @@ def _stage_stays(con: duckdb.DuckDBPyConnection, raw: RawTable, cols: dict[str, 
     detail = (f"CASE {detail_parts} WHEN accepted_text IS NOT NULL AND accepted IS NULL "
               f"THEN {_detail('accepted', 'accepted_text')} END")
     fields = ", ".join(f"'{f}': {f}_text" for f in dates)
-    values = (f"to_json({{'class': class, 'service': service, {fields}, "
-              f"'accepted': accepted_text, 'destination': destination}})::VARCHAR")
+    values = (f"to_json({{'class': {names.name_sql('class', 'class')}, "
+              f"'service': {names.name_sql('service', 'service')}, {fields}, "
+              f"'accepted': accepted_text, "
+              f"'destination': {names.name_sql('destination', 'destination')}}})::VARCHAR")
     staged = f"staged_{k}"
     con.execute(f"""
         CREATE TEMP TABLE {staged} AS
@@ -295,28 +311,35 @@ def _stage_stays(con: duckdb.DuckDBPyConnection, raw: RawTable, cols: dict[str, 
         FROM {staged} WHERE reason IS NOT NULL
     """)
     common = 'file_no, "row", person, class, service'
-    hint = "coalesce(referred, started) AS hint, CAST(NULL AS VARCHAR) AS activity"
+    hint = "coalesce(referred, started) AS hint, CAST(NULL AS INTEGER) AS activity"
     ok = f"(SELECT * FROM {staged} WHERE reason IS NULL)"
+
+    def ev(name: str) -> str:
+        return event_code_sql(name)
+
     con.execute(f"""
         CREATE TEMP VIEW events_{k} AS
-        SELECT {common}, 'referral' AS event, referred AS ts, NULL AS destination, {hint}
+        SELECT {common}, {ev('referral')} AS event, referred AS ts,
+               CAST(NULL AS INTEGER) AS destination, {hint}
         FROM {ok} WHERE referred IS NOT NULL
         UNION ALL
-        SELECT {common}, 'referral_accepted', decided, NULL, {hint}
+        SELECT {common}, {ev('referral_accepted')}, decided, NULL, {hint}
         FROM {ok} WHERE decided IS NOT NULL AND accepted IS DISTINCT FROM FALSE
         UNION ALL
-        SELECT {common}, 'referral_rejected', coalesce(decided, referred), NULL, {hint}
+        SELECT {common}, {ev('referral_rejected')}, coalesce(decided, referred), NULL, {hint}
         FROM {ok} WHERE accepted = FALSE
         UNION ALL
-        SELECT {common}, 'start', started, NULL, {hint} FROM {ok} WHERE started IS NOT NULL
+        SELECT {common}, {ev('start')}, started, NULL, {hint} FROM {ok}
+        WHERE started IS NOT NULL
         UNION ALL
-        SELECT {common}, 'assessment', started, NULL, {hint}
+        SELECT {common}, {ev('assessment')}, started, NULL, {hint}
         FROM (SELECT *, unnest(range(least(assessments, {MAX_ASSESSMENTS})))
               FROM {ok} WHERE started IS NOT NULL AND assessments > 0)
         UNION ALL
-        SELECT {common}, 'ready', ready, NULL, {hint} FROM {ok} WHERE ready IS NOT NULL
+        SELECT {common}, {ev('ready')}, ready, NULL, {hint} FROM {ok} WHERE ready IS NOT NULL
         UNION ALL
-        SELECT {common}, 'end', ended, destination, {hint} FROM {ok} WHERE ended IS NOT NULL
+        SELECT {common}, {ev('end')}, ended, destination, {hint} FROM {ok}
+        WHERE ended IS NOT NULL
     """)
     return StagedFile(f"events_{k}", f"rejects_{k}", (staged,))
 

@@ -449,8 +449,11 @@ class DaskRunner:
             # and importing everything again: on two cores that halved the start-up work.
             # The preload still runs in each worker, and is instant there.
             context = _process_context()
+            # The statistical profiler samples every worker's stack 100 times a second: a cost
+            # in CPU on a busy machine, for a dashboard this cluster does not show.
             with dask.config.set({"distributed.worker.multiprocessing-method":
-                                  context.get_start_method()}):
+                                  context.get_start_method(),
+                                  "distributed.worker.profile.enabled": False}):
                 if context.get_start_method() == "forkserver":
                     distributed.utils.get_mp_context()  # Dask sets its own preload list first
                     context.set_forkserver_preload(["distributed", *_FORKSERVER_PRELOAD])

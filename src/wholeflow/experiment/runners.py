@@ -241,6 +241,19 @@ def _run_published_chunk(key: str, path: str, items: list[Any]) -> list[Any]:
     return _run_chunk(fn, items)
 
 
+#: Settings of a LocalCluster the Dask runner starts: its processes (scheduler, workers and their
+#: nannies) otherwise wake up every 20 ms to check their event loops, sample stacks 100 times a
+#: second for a profile, measure memory 10 times a second and rebalance tasks 10 times a second:
+#: on a machine whose cores all run replications that cost the replications about a sixth of a
+#: core. No dashboard shows them here, and the tasks are alike, so there is nothing to steal.
+_QUIET_CLUSTER = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "500ms",
+    "distributed.admin.system-monitor.interval": "2s",
+    "distributed.worker.memory.monitor-interval": "1s",
+    "distributed.scheduler.work-stealing": False,
+}
+
 #: What the fork server imports before it forks any worker: the engine, and its kernel loaded.
 _FORKSERVER_PRELOAD = ["wholeflow.experiment.replicate", "wholeflow.experiment._warm"]
 
@@ -449,11 +462,8 @@ class DaskRunner:
             # and importing everything again: on two cores that halved the start-up work.
             # The preload still runs in each worker, and is instant there.
             context = _process_context()
-            # The statistical profiler samples every worker's stack 100 times a second: a cost
-            # in CPU on a busy machine, for a dashboard this cluster does not show.
             with dask.config.set({"distributed.worker.multiprocessing-method":
-                                  context.get_start_method(),
-                                  "distributed.worker.profile.enabled": False}):
+                                  context.get_start_method(), **_QUIET_CLUSTER}):
                 if context.get_start_method() == "forkserver":
                     distributed.utils.get_mp_context()  # Dask sets its own preload list first
                     context.set_forkserver_preload(["distributed", *_FORKSERVER_PRELOAD])

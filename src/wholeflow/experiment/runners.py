@@ -469,7 +469,7 @@ class DaskRunner:
                     context.set_forkserver_preload(["distributed", *_FORKSERVER_PRELOAD])
                 self._own_cluster = distributed.LocalCluster(
                     n_workers=self.workers, threads_per_worker=1, processes=True,
-                    dashboard_address=None, preload=["wholeflow.experiment._warm"])
+                    dashboard_address=None, preload=["wholeflow.experiment._dask_worker"])
             self._client = distributed.Client(self._own_cluster)
         except BaseException as err:  # raised again where the client is first needed
             self._start_error = err

@@ -23,10 +23,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from wholeflow.errors import ExperimentError
+from wholeflow.model.distributions import scale_durations
 from wholeflow.model.schema import CapacitySchedule, Model
 
-#: Distribution fields that are durations (scaled together).
-DURATION_FIELDS = ("value", "mean", "sd", "low", "high", "mode", "scale")
 #: Fields that are shares and must stay within [0, 1].
 SHARE_FIELDS = ("acceptance", "probability")
 
@@ -148,7 +147,7 @@ def _scale(value: Any, factor: float, key: str, path: str) -> Any:
         new = value * factor
         return min(1.0, max(0.0, new)) if key in SHARE_FIELDS else new
     if isinstance(value, dict) and "dist" in value:
-        return _scale_distribution(value, factor)
+        return scale_durations(value, factor)
     if isinstance(value, dict) and "default" in value:  # a capacity schedule
         out = dict(value)
         if out["default"] is not None:
@@ -168,18 +167,6 @@ def _scale_whole(value: int, factor: float, minimum: int) -> int:
     if new == value and factor != 1:
         new = value + (1 if factor > 1 else -1)
     return max(minimum, new)
-
-
-def _scale_distribution(dist: dict[str, Any], factor: float) -> dict[str, Any]:
-    out = dict(dist)
-    for name in DURATION_FIELDS:
-        if isinstance(out.get(name), int | float):
-            out[name] = out[name] * factor
-    if out.get("values") is not None:
-        out["values"] = [v * factor for v in out["values"]]
-    if out.get("quantiles") is not None:
-        out["quantiles"] = {p: v * factor for p, v in out["quantiles"].items()}
-    return out
 
 
 def _show(value: Any) -> Any:

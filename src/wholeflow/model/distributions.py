@@ -236,3 +236,21 @@ def coerce_distribution(value: Any) -> Any:
     if isinstance(value, int | float):
         return {"dist": "fixed", "value": value}
     return value
+
+
+#: Parameters of a distribution that are durations (scaled together); shapes are not.
+DURATION_KEYS = ("value", "mean", "sd", "low", "mode", "high", "scale")
+
+
+def scale_durations(dist: dict[str, Any], factor: float) -> dict[str, Any]:
+    """A copy of a distribution (as a dict) with every duration multiplied by ``factor``:
+    its duration parameters, and an empirical distribution's values or quantiles."""
+    out = dict(dist)
+    for key in DURATION_KEYS:
+        if isinstance(out.get(key), int | float) and not isinstance(out[key], bool):
+            out[key] = out[key] * factor
+    if out.get("values") is not None:
+        out["values"] = [v * factor for v in out["values"]]
+    if out.get("quantiles") is not None:
+        out["quantiles"] = {p: v * factor for p, v in out["quantiles"].items()}
+    return out

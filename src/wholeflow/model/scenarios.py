@@ -40,13 +40,12 @@ from typing import Any
 from wholeflow.errors import ModelError, Problem
 from wholeflow.model import fieldpaths
 from wholeflow.model.build import build_model, sort_problems
+from wholeflow.model.distributions import scale_durations
 from wholeflow.model.field_errors import show
 from wholeflow.model.schema import Model
 from wholeflow.model.yaml_lines import Path, SourceMap, format_path, key_segment
 
 _SCALE = re.compile(r"^\s*[x×]\s*(\d+(?:\.\d*)?|\.\d+)\s*$")
-#: Parameters of a distribution that are durations (scaled by ``x``); shapes are not.
-_DURATION_KEYS = ("value", "mean", "sd", "low", "mode", "high", "scale")
 #: Parts of a model a scenario owns when it removes a service.
 _OWNED = ("routes", "initial_state")
 
@@ -278,7 +277,7 @@ def _scale(value: Any, factor: float) -> Any:
     if isinstance(value, float):
         return value * factor
     if isinstance(value, dict) and "dist" in value:
-        return _scale_distribution(value, factor)
+        return scale_durations(value, factor)
     if isinstance(value, dict) and "by_weekday" in value and "default" in value:
         return {
             "default": _scale(value["default"], factor),
@@ -288,15 +287,3 @@ def _scale(value: Any, factor: float) -> Any:
         }
     raise _PatchError("cannot be scaled: scaling works on numbers, distributions and capacity "
                       f"schedules, not {show(value)}")
-
-
-def _scale_distribution(dist: dict[str, Any], factor: float) -> dict[str, Any]:
-    out = dict(dist)
-    for key in _DURATION_KEYS:
-        if isinstance(out.get(key), int | float) and not isinstance(out[key], bool):
-            out[key] = out[key] * factor
-    if out.get("values") is not None:
-        out["values"] = [v * factor for v in out["values"]]
-    if out.get("quantiles") is not None:
-        out["quantiles"] = {p: v * factor for p, v in out["quantiles"].items()}
-    return out

@@ -89,6 +89,14 @@ def chunks(items: list[Any], workers: int, per_worker: int = CHUNKS_PER_WORKER,
     return [items[i:i + size] for i in range(0, len(items), size)]
 
 
+def chunk_limit(seconds_each: float | None, target: float) -> int:
+    """The most items in a chunk: about ``target`` seconds of work, at most MAX_CHUNK (which is
+    also the answer while the time of one item is unknown)."""
+    if not seconds_each or seconds_each <= 0:
+        return MAX_CHUNK
+    return max(1, min(MAX_CHUNK, round(target / seconds_each)))
+
+
 class _Failure:
     """An exception raised in a worker, carried back so the parent can raise it again."""
 
@@ -367,9 +375,7 @@ class LocalRunner:
         """Run chunks on the pool, yielding in order; help out here while the pool starts."""
         pool = self._ensure_pool()
         key, path = self._publish(fn)
-        largest = MAX_CHUNK
-        if self._seconds_each:
-            largest = max(1, min(MAX_CHUNK, round(CHUNK_SECONDS / self._seconds_each)))
+        largest = chunk_limit(self._seconds_each, CHUNK_SECONDS)
         finished = False
         try:
             yield from in_order(
@@ -516,8 +522,7 @@ class DaskRunner:
         todo = todo[here:]
         if not todo:
             return
-        largest = (max(1, min(MAX_CHUNK, round(DASK_CHUNK_SECONDS / each))) if each > 0
-                   else MAX_CHUNK)
+        largest = chunk_limit(each, DASK_CHUNK_SECONDS)
         client = self.client
         shared = client.scatter(fn, broadcast=True, hash=False)
         yield from in_order(

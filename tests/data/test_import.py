@@ -170,6 +170,38 @@ def test_a_failure_part_way_leaves_the_store_as_it_was(workspace, write, monkeyp
         pd.testing.assert_frame_equal(store.read(table), frame)
 
 
+def test_a_failure_after_the_events_are_written_takes_them_out_again(workspace, write,
+                                                                     monkeypatch):
+    import_events(write("a.csv", LOG), workspace)
+    store = Store(workspace)
+    before = {t: store.read(t) for t in ("events", "stays", "imports", "quarantine")}
+    monkeypatch.setattr(importer, "build_tables", lambda *a, **k: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        import_events(write("b.csv", LOG + "    9,acute,start,2024-02-01,\n"), workspace)
+    for table, frame in before.items():
+        pd.testing.assert_frame_equal(store.read(table), frame)
+    with duckdb.connect(str(store.path), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM events").fetchone() == (7,)
+
+
+def test_events_left_by_an_import_that_never_finished_do_not_count(workspace, write):
+    import_events(write("a.csv", LOG), workspace)
+    store = Store(workspace)
+    with duckdb.connect(str(store.path)) as con:  # as if an import died after its events
+        con.execute("INSERT INTO events SELECT 99, \"row\", person, class, service, event, "
+                    "\"timestamp\" + INTERVAL 1 DAY, destination, hint, activity FROM events")
+    assert len(store.read("events")) == 7
+    # counted, they would overlap person 1's stays, and conflict with the new ones below
+    report = import_events(write("b.csv", "person,service,event,timestamp,destination\n"
+                                          "1,acute,start,2024-03-01,\n"
+                                          "1,acute,end,2024-03-02,home\n"), workspace)
+    assert (report.rows_loaded, report.rows_quarantined) == (2, 0)
+    assert len(store.read("stays")) == 4
+    with duckdb.connect(str(store.path), read_only=True) as con:
+        assert con.execute("SELECT DISTINCT import_id FROM events ORDER BY 1").fetchall() == [
+            (1,), (2,)]
+
+
 def test_a_failed_first_import_leaves_no_store(workspace, write, monkeypatch):
     monkeypatch.setattr(importer, "build_tables", lambda *a, **k: 1 / 0)
     with pytest.raises(ZeroDivisionError):

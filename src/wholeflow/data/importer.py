@@ -41,7 +41,14 @@ from wholeflow.data.mapping import (
     resolve_columns,
     save_mapping,
 )
-from wholeflow.data.pairing import Pairing, pair_all, warm_up
+from wholeflow.data.pairing import (
+    Pairing,
+    order_events,
+    pair,
+    read_events,
+    warm_up,
+    write_pairing,
+)
 from wholeflow.data.pseudonymise import workspace_secret
 from wholeflow.data.readers import drop_raw, file_format, file_hash, read_file
 from wholeflow.data.store import Store, configure, ensure_schema, legacy_events
@@ -285,17 +292,53 @@ def _import(store: Store, files: list[Path], plan: ImportMapping, sheet: str | N
         old = "legacy_events" if legacy else "store.events" if "events" in stored else None
         _combine(con, staged, old, replaced, malformed)
         warming.join()
-        pairing = pair_all(con, labels, infer_ends, gap)
-        window = _window(pairing.span, extract_end)
-        _count(con, todo, staged, pairing, labels, report)
-        journeys = None
-        if window is not None and pairing.episodes is not None and pairing.links is not None:
-            journeys = journey_table(pairing.episodes, pairing.links, labels.names["service"],
-                                     labels.names["destination"], labels.names["class"],
-                                     window.end.value // 1000)
-        _write(con, todo, plan, replaced, window, pairing.rejected > 0, labels, legacy,
-               journeys)
+        events = read_events(con)
+        # While pairing works on the arrays alone, the new events go into the store in a
+        # transaction of their own (DuckDB writes on its own threads). They count only once
+        # the main transaction, after pairing, records their import.
+        early = not legacy
+        writing = _Background(_write_events, con, todo) if early else None
+        try:
+            try:
+                pairing = pair(order_events(events, labels), labels, infer_ends, gap)
+                del events
+                window = _window(pairing.span, extract_end)
+                journeys = None if window is None else journey_table(
+                    pairing.episodes, pairing.links, labels.names["service"],
+                    labels.names["destination"], labels.names["class"],
+                    window.end.value // 1000)
+            finally:
+                if writing is not None:
+                    writing.join()
+            write_pairing(con, pairing, labels)
+            _count(con, todo, staged, pairing, labels, report)
+            _write(con, todo, plan, replaced, window, pairing.rejected > 0, labels, legacy,
+                   early, journeys)
+        except BaseException:
+            if early:
+                _forget_events(con, todo)
+            raise
     return report
+
+
+class _Background:
+    """``task(*args)`` in a thread; :meth:`join` waits for it and raises what it raised."""
+
+    def __init__(self, task: Callable[..., None], *args: object):
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(task, *args), daemon=True)
+        self._thread.start()
+
+    def _run(self, task: Callable[..., None], *args: object) -> None:
+        try:
+            task(*args)
+        except BaseException as err:  # handed to the caller by join()
+            self._error = err
+
+    def join(self) -> None:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
 
 
 def _quietly(task: Callable[[], None]) -> None:
@@ -340,7 +383,9 @@ def _combine(con: duckdb.DuckDBPyConnection, staged: list[StagedFile], old: str 
     new = ("SELECT person, ts, hint, event, service, destination, class, TRUE AS is_new, gid "
            "FROM new_events")
     if old is not None:
-        skip = f"WHERE import_id NOT IN ({', '.join(map(str, replaced))})" if replaced else ""
+        # only events of recorded imports (an import that failed may have left some)
+        skip = "WHERE import_id IN (SELECT import_id FROM store.imports)" + (
+            f" AND import_id NOT IN ({', '.join(map(str, replaced))})" if replaced else "")
         earlier = ('SELECT person, "timestamp" AS ts, coalesce(hint, "timestamp") AS hint, '
                    "event, service, destination, class, FALSE AS is_new, "
                    "-((CAST(import_id AS BIGINT) << 40) | \"row\") - 1 AS gid "
@@ -413,19 +458,60 @@ def _count(con: duckdb.DuckDBPyConnection, todo: list[tuple[Path, FileReport, st
     report.other_events = pairing.other_events
 
 
+def _write_events(con: duckdb.DuckDBPyConnection,
+                  todo: list[tuple[Path, FileReport, str]]) -> None:
+    """Write every new event into the store, in a transaction of its own, under its import's
+    id. Until :func:`_write` records those imports they are not part of the store: readers
+    take only the events of recorded imports, and the next import deletes leftovers of one
+    that failed. Events of rows that pairing rejects are deleted by :func:`_write`.
+    """
+    con.execute("BEGIN TRANSACTION")
+    try:
+        ensure_schema(con, "store")
+        con.execute("DELETE FROM store.events WHERE import_id NOT IN "
+                    "(SELECT import_id FROM store.imports)")
+        con.execute(f"""
+            INSERT INTO store.events
+            SELECT {_import_ids(todo)}, "row", person, class, service, event, ts, destination,
+                   NULLIF(hint, ts), activity
+            FROM new_events
+        """)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def _forget_events(con: duckdb.DuckDBPyConnection,
+                   todo: list[tuple[Path, FileReport, str]]) -> None:
+    """After a failure, take out the events :func:`_write_events` wrote (they are not part of
+    the store either way; this only saves space), ignoring errors."""
+    ids = ", ".join(str(fr.import_id) for _, fr, _ in todo)
+    with contextlib.suppress(duckdb.Error):
+        con.execute("ROLLBACK")
+    with contextlib.suppress(duckdb.Error):
+        con.execute(f"DELETE FROM store.events WHERE import_id IN ({ids}) AND import_id NOT IN "
+                    "(SELECT import_id FROM store.imports)")
+
+
+def _import_ids(todo: list[tuple[Path, FileReport, str]], file_no: str = "file_no") -> str:
+    """SQL giving the import id of each file number."""
+    return f"CASE {file_no} " + " ".join(
+        f"WHEN {k} THEN {fr.import_id}" for k, (_, fr, _) in enumerate(todo)) + " END"
+
+
 def _write(con: duckdb.DuckDBPyConnection, todo: list[tuple[Path, FileReport, str]],
            plan: ImportMapping, replaced: list[int], window: Window | None,
-           any_rejected: bool, labels: Labels, legacy: bool,
+           any_rejected: bool, labels: Labels, legacy: bool, early: bool,
            journeys: pa.Table | None) -> None:
-    """Everything in one transaction: the store changes completely or not at all.
+    """Everything else in one transaction: the store changes completely or not at all.
 
-    The shared tables are built straight into the store, inside the transaction. A store
-    whose events hold names (``legacy``) gets them back as codes.
+    The new events are in the store already when ``early`` (see :func:`_write_events`; those
+    of rows pairing rejected are deleted here), else they are written here. The shared
+    tables are built straight into the store, inside the transaction. A store whose events
+    hold names (``legacy``) gets them back as codes.
     """
-    ids = "CASE file_no " + " ".join(
-        f"WHEN {k} THEN {fr.import_id}" for k, (_, fr, _) in enumerate(todo)) + " END"
-    names = "CASE file_no " + " ".join(
-        f"WHEN {k} THEN '{_sql_text(path)}'" for k, (path, _, _) in enumerate(todo)) + " END"
+    mask = (1 << 40) - 1
     con.execute("BEGIN TRANSACTION")
     try:
         if legacy:
@@ -438,16 +524,27 @@ def _write(con: duckdb.DuckDBPyConnection, todo: list[tuple[Path, FileReport, st
             listed = ", ".join(map(str, replaced))
             for table in ("events", "quarantine", "imports"):
                 con.execute(f"DELETE FROM store.{table} WHERE import_id IN ({listed})")
-        kept = "WHERE gid NOT IN (SELECT gid FROM event_rejects)" if any_rejected else ""
-        con.execute(f"""
-            INSERT INTO store.events
-            SELECT {ids}, "row", person, class, service, event, ts, destination,
-                   NULLIF(hint, ts), activity
-            FROM new_events {kept}
-        """)
+        if early and any_rejected:
+            # deleting from the committed events is cheap (in the transaction that wrote
+            # them it would rewrite them all)
+            con.execute(f"""
+                DELETE FROM store.events e USING event_rejects r
+                WHERE e.import_id = {_import_ids(todo, "(r.gid >> 40)")}
+                  AND e."row" = r.gid & {mask}
+            """)
+        elif not early:
+            kept = "WHERE gid NOT IN (SELECT gid FROM event_rejects)" if any_rejected else ""
+            con.execute(f"""
+                INSERT INTO store.events
+                SELECT {_import_ids(todo)}, "row", person, class, service, event, ts,
+                       destination, NULLIF(hint, ts), activity
+                FROM new_events {kept}
+            """)
+        names = "CASE file_no " + " ".join(
+            f"WHEN {k} THEN '{_sql_text(path)}'" for k, (path, _, _) in enumerate(todo)) + " END"
         con.execute(f"""
             INSERT INTO store.quarantine
-            SELECT {ids}, {names}, "row", reason, detail, person, "values"
+            SELECT {_import_ids(todo)}, {names}, "row", reason, detail, person, "values"
             FROM new_rejects ORDER BY file_no, "row"
         """)
         now = dt.datetime.now().replace(microsecond=0)

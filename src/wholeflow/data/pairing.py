@@ -8,10 +8,13 @@ becomes several events; when one of them is rejected, the whole row is. Because 
 never changes the builder's state, each round only removes events, and it settles in a few
 rounds.
 
-Reads the DuckDB view ``all_events`` (person, ts, hint, event, service, destination, class,
-is_new, gid: the source row, negative for stored events; names as codes, see
-:mod:`.labels`) and makes the tables ``episodes`` (names decoded; an Arrow table registered with
-the connection, not copied) and ``event_rejects`` (gid, reason).
+Four steps, so that the importer can write to the store while the middle ones run:
+:func:`read_events` reads the DuckDB view ``all_events`` (person, ts, hint, event, service,
+destination, class, is_new, gid: the source row, negative for stored events; names as codes,
+see :mod:`.labels`); :func:`order_events` sorts them and :func:`pair` pairs them, on the
+arrays alone; :func:`write_pairing` makes the tables ``episodes`` (names decoded; an Arrow
+table registered with the connection, not copied) and ``event_rejects`` (gid, reason).
+:func:`pair_all` does them all.
 """
 
 from __future__ import annotations
@@ -19,116 +22,41 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import duckdb
-import numba
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from wholeflow.data.event_order import pairing_order
 from wholeflow.data.labels import Labels
 from wholeflow.data.linking import Links, link
 from wholeflow.data.stints import NAT, Episodes, pair_events
-from wholeflow.data.vocabulary import EVENT_RANK, EVENTS, REASON_CODES
+from wholeflow.data.vocabulary import EVENTS, REASON_CODES
 
 _REASON_NAMES = {code: name for name, code in REASON_CODES.items()}
 _CONFLICT = REASON_CODES["conflicts_with_stored"]
 MAX_ROUNDS = 20
 
 
-def _sorted_events(con: duckdb.DuckDBPyConnection, labels: Labels) -> dict[str, np.ndarray]:
-    """The events as arrays, sorted by person, time, hint and the tie-breaks of
-    :mod:`.stints` (event order, event, service, destination by name, stored before new, row).
-
-    DuckDB sorts by person and time only (sorting by many keys costs it several times more);
-    the few runs of events sharing a person and a time are then put in order by
-    :func:`_order_ties`.
-    """
+def read_events(con: duckdb.DuckDBPyConnection) -> dict[str, np.ndarray]:
+    """The events of ``all_events`` as arrays, in no particular order."""
     table = con.sql("""
         SELECT person, epoch_us(ts) AS time, epoch_us(hint) AS hint, event,
                coalesce(service, -1) AS service, coalesce(destination, -1) AS destination,
                coalesce(class, -1) AS klass, is_new, gid
-        FROM all_events ORDER BY person, time
-    """).to_arrow_table()
-    arrays = {name: table.column(name).to_numpy() for name in table.column_names}
-    del table
-    hint, gid = arrays["hint"], arrays["gid"]
+        FROM all_events
+    """).fetchnumpy()
+    return {name: np.asarray(values) for name, values in table.items()}
+
+
+def order_events(events: dict[str, np.ndarray], labels: Labels) -> dict[str, np.ndarray]:
+    """``events`` (as :func:`read_events` gives them; reused) in pairing order, without the
+    hint (see :mod:`.event_order`)."""
     service_rank = np.append(labels.ranks("service"), -1)  # code -1 (none) sorts first
     destination_rank = np.append(labels.ranks("destination"), -1)
-    tie = (_EVENT_RANKS, arrays["event"], service_rank, arrays["service"], destination_rank,
-           arrays["destination"], arrays["is_new"])
-    order, long_runs = _order_ties(arrays["person"], arrays["time"], hint, gid, *tie)
-    for start, end in long_runs:  # rare: many events of one person at one moment
-        run = order[start:end]
-        keys = _tie_keys(run, *tie)
-        order[start:end] = run[np.lexsort((gid[run], keys, hint[run]))]
-    moved = np.flatnonzero(order != np.arange(len(order)))
-    out = {k: v for k, v in arrays.items() if k != "hint"}
-    if moved.size:  # only the events of runs out of order move
-        source = order[moved]
-        for k, v in out.items():
-            out[k] = v = v if v.flags.writeable else v.copy()
-            v[moved] = v[source]
-    return out
-
-
-_EVENT_RANKS = np.array([EVENT_RANK[e] for e in EVENTS], np.int64)
-_SHORT_RUN = 32
-
-
-@numba.njit(cache=True)
-def _tie_key(i, event_ranks, event, service_rank, service, destination_rank, destination,
-             is_new):
-    """The tie-breaks after the hint packed into one integer (ranks below 2**20)."""
-    e = np.int64(event[i])
-    return ((event_ranks[e] << 58) | (e << 54)
-            | ((service_rank[np.int64(service[i])] + 1) << 33)
-            | ((destination_rank[np.int64(destination[i])] + 1) << 12) | np.int64(is_new[i]))
-
-
-@numba.njit(cache=True)
-def _tie_keys(rows, event_ranks, event, service_rank, service, destination_rank, destination,
-              is_new):
-    out = np.empty(len(rows), np.int64)
-    for k in range(len(rows)):
-        out[k] = _tie_key(rows[k], event_ranks, event, service_rank, service,
-                          destination_rank, destination, is_new)
-    return out
-
-
-@numba.njit(cache=True)
-def _order_ties(person, time, hint, gid, event_ranks, event, service_rank, service,
-                destination_rank, destination, is_new):
-    """A permutation putting each run of equal (person, time) in (hint, tie, gid) order.
-
-    Short runs are sorted here; the (start, end) of longer ones are returned for the caller.
-    """
-    n = len(person)
-    order = np.arange(n)
-    long_runs = []
-    start = 0
-    while start < n:
-        end = start + 1
-        while end < n and person[end] == person[start] and time[end] == time[start]:
-            end += 1
-        if end - start > _SHORT_RUN:
-            long_runs.append((start, end))
-            start = end
-            continue
-        # insertion sort: runs are short (a referral and its decision at one moment, ...)
-        for i in range(start + 1, end):
-            j = i
-            while j > start:
-                a, b = order[j - 1], order[j]
-                ka = _tie_key(a, event_ranks, event, service_rank, service, destination_rank,
-                              destination, is_new)
-                kb = _tie_key(b, event_ranks, event, service_rank, service, destination_rank,
-                              destination, is_new)
-                if (hint[a], ka, gid[a]) <= (hint[b], kb, gid[b]):
-                    break
-                order[j - 1], order[j] = b, a
-                j -= 1
-        start = end
-    return order, long_runs
+    return pairing_order(events["person"], events["time"], events["hint"], events["gid"],
+                         events["event"], events["service"], events["destination"],
+                         events["klass"], events["is_new"], service_rank, destination_rank)
 
 
 def warm_up() -> None:
@@ -144,10 +72,8 @@ def warm_up() -> None:
     zeros64, zeros32 = np.zeros(n, np.int64), np.zeros(n, np.int32)
     events = np.array([EVENTS.index("start"), EVENTS.index("end")], np.int8)
     ranks = np.array([0, -1], np.int64)
-    _order_ties(zeros64, zeros64, zeros64, np.arange(n, dtype=np.int64), _EVENT_RANKS, events,
-                ranks, zeros32, ranks, zeros32 - 1, np.ones(n, bool))
-    _tie_keys(np.arange(n, dtype=np.int64), _EVENT_RANKS, events, ranks, zeros32, ranks,
-              zeros32 - 1, np.ones(n, bool))
+    pairing_order(zeros64, zeros64, zeros64, np.arange(n, dtype=np.int64), events, zeros32,
+                  zeros32 - 1, zeros32 - 1, np.ones(n, bool), ranks, ranks)
     _, episodes = pair_events(zeros64, np.arange(n, dtype=np.int64), events, zeros32,
                               zeros32 - 1, zeros32 - 1, 1)
     journey_table(episodes, link(episodes, 1.0), ["a"], [], [], 0)
@@ -155,7 +81,7 @@ def warm_up() -> None:
 
 @dataclass(frozen=True)
 class Pairing:
-    """What pairing found, beyond the tables it wrote."""
+    """What pairing found."""
 
     span: tuple[pd.Timestamp, pd.Timestamp] | None
     """First and last time of the events kept (None when none are)."""
@@ -165,17 +91,28 @@ class Pairing:
     """New events kept as 'other'."""
     rejected: int
     """New events rejected."""
-    episodes: Episodes | None = None
-    links: Links | None = None
+    episodes: Episodes
+    links: Links
+    rejected_rows: np.ndarray
+    """The source rows (gid) of the new events rejected, each once."""
+    reasons: np.ndarray
+    """Their reason codes (:data:`~wholeflow.data.vocabulary.REASON_CODES`)."""
 
 
 def pair_all(con: duckdb.DuckDBPyConnection, labels: Labels, infer_ends: bool = False,
              journey_gap_days: float = 1.0) -> Pairing:
     """Pair ``all_events`` (names coded with ``labels``) into ``episodes`` (linked, see
     :mod:`.linking`) and ``event_rejects``."""
-    services = labels.names["service"]
-    destinations, classes = labels.names["destination"], labels.names["class"]
-    ev = _sorted_events(con, labels)
+    pairing = pair(order_events(read_events(con), labels), labels, infer_ends,
+                   journey_gap_days)
+    write_pairing(con, pairing, labels)
+    return pairing
+
+
+def pair(ev: dict[str, np.ndarray], labels: Labels, infer_ends: bool = False,
+         journey_gap_days: float = 1.0) -> Pairing:
+    """Pair events in pairing order (as :func:`order_events` gives them) into linked
+    episodes, settling conflicts with stored events (see the module docs)."""
     is_new = ev["is_new"].astype(bool)
     active = np.ones(len(is_new), dtype=bool)
     final_reason = np.zeros(len(is_new), dtype=np.int8)
@@ -185,8 +122,8 @@ def pair_all(con: duckdb.DuckDBPyConnection, labels: Labels, infer_ends: bool = 
         idx = np.flatnonzero(active)
         reasons, episodes = pair_events(
             ev["person"][idx], ev["time"][idx], ev["event"][idx], ev["service"][idx],
-            ev["destination"][idx], ev["klass"][idx], len(services), infer_ends,
-            source=ev["gid"][idx])
+            ev["destination"][idx], ev["klass"][idx], len(labels.names["service"]),
+            infer_ends, source=ev["gid"][idx])
         rejected = idx[reasons > 0]
         final_reason[rejected] = reasons[reasons > 0]
         active[rejected] = False
@@ -205,16 +142,25 @@ def pair_all(con: duckdb.DuckDBPyConnection, labels: Labels, infer_ends: bool = 
             changed = _reject_whole_rows(ev["gid"], is_new, active, final_reason, rejected)
         if not changed or rounds >= MAX_ROUNDS:
             break
-    _write_rejects(con, ev["gid"], is_new, final_reason)
-    links = link(episodes, journey_gap_days)
-    _write_episodes(con, episodes, links, services, destinations, classes)
+    hit = np.flatnonzero(is_new & (final_reason > 0))
+    # one reason per source row: that of its first rejected event (in time order)
+    rows, first = np.unique(ev["gid"][hit], return_index=True)
     kept = ev["time"][active]
     span = None if not len(kept) else (pd.Timestamp(int(kept.min()), unit="us"),
                                        pd.Timestamp(int(kept.max()), unit="us"))
     new_kept = active & is_new
     return Pairing(span, len(pd.unique(ev["person"][new_kept])),
                    int(np.count_nonzero(new_kept & (ev["event"] == EVENTS.index("other")))),
-                   int(np.count_nonzero(is_new & ~active)), episodes, links)
+                   int(np.count_nonzero(is_new & ~active)), episodes,
+                   link(episodes, journey_gap_days), rows.astype(np.int64),
+                   final_reason[hit[first]])
+
+
+def write_pairing(con: duckdb.DuckDBPyConnection, pairing: Pairing, labels: Labels) -> None:
+    """The tables ``event_rejects`` (gid, reason) and ``episodes`` (see the module docs)."""
+    _write_rejects(con, pairing.rejected_rows, pairing.reasons)
+    _write_episodes(con, pairing.episodes, pairing.links, labels.names["service"],
+                    labels.names["destination"], labels.names["class"])
 
 
 def _reject_whole_rows(gid: np.ndarray, is_new: np.ndarray, active: np.ndarray,
@@ -233,17 +179,13 @@ def _reject_whole_rows(gid: np.ndarray, is_new: np.ndarray, active: np.ndarray,
     return True
 
 
-def _write_rejects(con: duckdb.DuckDBPyConnection, gid: np.ndarray, is_new: np.ndarray,
-                   final_reason: np.ndarray) -> None:
-    hit = np.flatnonzero(is_new & (final_reason > 0))
-    # one reason per source row: that of its first rejected event (in time order)
-    rows, first = np.unique(gid[hit], return_index=True)
+def _write_rejects(con: duckdb.DuckDBPyConnection, rows: np.ndarray,
+                   reasons: np.ndarray) -> None:
     names = np.array([""] + [_REASON_NAMES[c] for c in range(1, len(_REASON_NAMES) + 1)],
                      dtype=object)
     table = pa.table({
-        "gid": pa.array(rows.astype(np.int64)),
-        "reason": pa.array(names[final_reason[hit[first]].astype(np.int64)].tolist(),
-                           pa.string()),
+        "gid": pa.array(rows),
+        "reason": pa.array(names[reasons.astype(np.int64)].tolist(), pa.string()),
     })
     con.execute("DROP TABLE IF EXISTS event_rejects")
     con.register("event_rejects_arrow", table)

@@ -5,7 +5,9 @@ Tables:
 ============  ======================================================================
 ``events``    every loaded event (pseudonymised), with the import and row it came from;
               service, class, destination and activity as codes, the event type as its
-              position in ``EVENTS`` (:meth:`Store.read` gives the names)
+              position in ``EVENTS`` (:meth:`Store.read` gives the names). Only events
+              of imports recorded in ``imports`` count (an import writes its events
+              first, then records itself)
 ``labels``    the names the codes of ``events`` stand for (:mod:`~wholeflow.data.labels`)
 ``quarantine`` every row not loaded, with its reason (person pseudonymised, no raw id)
 ``imports``   one row per imported file: hash, rows in / loaded / quarantined
@@ -17,7 +19,9 @@ Tables:
 ``meta``      key/value facts: the extract's first and last times, when built
 ============  ======================================================================
 
-Writes happen in one transaction per import, so a failure part-way leaves the store as it was.
+An import writes its events in one transaction and everything else, including the record of
+the import that makes those events count, in a second; a failure part-way leaves the store as
+it was.
 """
 
 from __future__ import annotations
@@ -63,6 +67,7 @@ def events_sql(database: str | None = None) -> str:
             f"l_service.name AS service, {event_name_sql('e.event')} AS event, "
             f'e."timestamp", l_destination.name AS destination, e.hint, '
             f"l_activity.name AS activity FROM {prefix}events e {joins} "
+            f"WHERE e.import_id IN (SELECT import_id FROM {prefix}imports) "
             'ORDER BY e.import_id, e."row", e."timestamp"')
 
 

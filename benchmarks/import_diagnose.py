@@ -8,6 +8,10 @@ peak memory (maximum resident set size) are its own.
 
     python benchmarks/import_diagnose.py                  # 10 million events
     python benchmarks/import_diagnose.py --events 1e6     # a quicker look
+    python benchmarks/import_diagnose.py --rounds 3       # medians of 3 imports of each
+
+Wall times on a shared machine vary by 10-20 % from run to run; ``--rounds`` repeats each
+import (into a fresh workspace) and reports the median wall and CPU times and the largest peak.
 
 Targets on a 2-core machine: import >= 1 million events per second, every diagnostic together
 < 60 s, peak memory < 4 GB.
@@ -19,11 +23,14 @@ import argparse
 import json
 import os
 import resource
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 EVENTS_PER_JOURNEY = 8.7  # of the model below, measured: arrivals per day scale with --events
 
@@ -162,6 +169,7 @@ def import_phase(folder: Path, kind: str) -> dict[str, float]:
     from wholeflow.data.importer import import_events
 
     workspace = folder / f"ws_{kind}"
+    shutil.rmtree(workspace, ignore_errors=True)  # each round imports afresh
     start = time.perf_counter()
     report = import_events(folder / f"events.{kind}", workspace)
     seconds = time.perf_counter() - start
@@ -188,9 +196,19 @@ def _child(phase: str, folder: Path, extra: str) -> dict[str, float]:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def _median(rounds: list[dict[str, float]]) -> dict[str, Any]:
+    """Median wall and CPU time of several imports, the largest peak, and every wall time."""
+    return {"seconds": statistics.median(r["seconds"] for r in rounds),
+            "cpu_s": statistics.median(r["cpu_s"] for r in rounds),
+            "peak_mb": max(r["peak_mb"] for r in rounds),
+            "walls": [r["seconds"] for r in rounds]}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", default="1e7", help="events in the log (default 1e7)")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="imports of each format; medians are reported (default 1)")
     parser.add_argument("--phase", help=argparse.SUPPRESS)
     parser.add_argument("--folder", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -206,13 +224,18 @@ def main() -> None:
         folder = Path(tmp)
         gen = _child("generate", folder, args.events)
         csv_mb = (folder / "events.csv").stat().st_size / 1e6
-        csv = _child("csv", folder, args.events)
-        parquet = _child("parquet", folder, args.events)
+        csv = _median([_child("csv", folder, args.events) for _ in range(args.rounds)])
+        parquet = _median([_child("parquet", folder, args.events)
+                           for _ in range(args.rounds)])
         diag = _child("diagnose", folder, args.events)
     n = gen["events"]
     print(f"log: {n:,.0f} events of {gen['people']:,.0f} people, a year "
           f"(CSV {csv_mb:,.0f} MB; drawn in {gen['seconds']:.0f} s); {os.cpu_count()} cores, "
           f"load average {load:.1f} before, {os.getloadavg()[0]:.1f} after\n")
+    if args.rounds > 1:
+        print(f"imports: median of {args.rounds} rounds (wall times "
+              f"{', '.join(f'{w:.1f}' for w in csv['walls'])} s for CSV, "
+              f"{', '.join(f'{w:.1f}' for w in parquet['walls'])} s for Parquet)\n")
     print("| step | wall time | CPU time | rate (wall) | peak memory | target |")
     print("|---|---|---|---|---|---|")
     for label, r in (("import CSV", csv), ("import Parquet", parquet)):

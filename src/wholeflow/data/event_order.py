@@ -75,7 +75,7 @@ def pairing_order(person: np.ndarray, time: np.ndarray, hint: np.ndarray, gid: n
     return out
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _pack(person, time, hint, gid, event, service, destination, klass, is_new, event_ranks,
           service_rank, destination_rank):
     n = len(person)
@@ -96,7 +96,7 @@ def _pack(person, time, hint, gid, event, service, destination, klass, is_new, e
     return records
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _before(records, a, b):
     """Whether record row ``a`` sorts after row ``b`` (person, time, hint, tie, gid)."""
     for f in (_PERSON, _TIME, _HINT, _TIE, _GID):
@@ -105,7 +105,7 @@ def _before(records, a, b):
     return False
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _gather(records, words, mask):
     """The records in the order of the positions in the low bits of ``words``."""
     gathered = np.empty_like(records)
@@ -116,7 +116,7 @@ def _gather(records, words, mask):
     return gathered
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _sort_groups(records, words, mask):
     """Insertion-sort each group of records with equal ``words`` tops, in place; returns the
     (start, end) of groups too large to sort here."""
@@ -142,7 +142,7 @@ def _sort_groups(records, words, mask):
     return large
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _unpack(records, person, time, event, service, destination, klass, is_new, gid):
     for i in range(len(records)):
         person[i] = records[i, _PERSON]

@@ -66,7 +66,7 @@ def _times(values: np.ndarray) -> pa.Array:
     return pa.array(values, pa.int64(), mask=values == NAT).cast(pa.timestamp("us"))
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _exit_codes(destination, ended, next_service, n_destinations, n_services):
     """Each stint's destination as an index into destinations + services + ["unknown"]:
     recorded, else inferred (a start elsewhere), else the next service of the journey, else
@@ -85,7 +85,7 @@ def _exit_codes(destination, ended, next_service, n_destinations, n_services):
     return out
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _journeys(order, person, journey, klass, referred, started, ended, ready, assessments,
               service, exit_code, end):
     nat = np.iinfo(np.int64).min
@@ -151,7 +151,7 @@ def _paths(order: np.ndarray, service: np.ndarray, first: np.ndarray, size: np.n
     return pa.array(texts, pa.string()).take(pa.array(inverse.astype(np.int64)))
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _same_paths(order, service, first, size, rep):
     """Whether every journey has the same services as the journey standing for its path."""
     for j in range(len(first)):

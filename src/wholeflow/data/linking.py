@@ -76,7 +76,7 @@ def _by_person(rows: np.ndarray, person: np.ndarray, time: np.ndarray,
 _SHORT_RUN = 32
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _sort_runs(rows, person, time, service):
     """Insertion-sort each person's run of ``rows`` by (time, service); the (start, end) of
     runs longer than ``_SHORT_RUN`` are left to the caller."""
@@ -103,7 +103,7 @@ def _sort_runs(rows, person, time, service):
     return long_runs
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _sources(person, service, referred, started, ended, stints, refs, out):
     nat = np.iinfo(np.int64).min
     j = 0  # index into stints
@@ -123,7 +123,7 @@ def _sources(person, service, referred, started, ended, stints, refs, out):
             out[r] = service[last]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _journeys(person, service, started, ended, from_service, stints, gap, journey, stint,
               next_service):
     nat = np.iinfo(np.int64).min

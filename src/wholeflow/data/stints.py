@@ -108,7 +108,7 @@ def pair_events(person: np.ndarray, time: np.ndarray, event: np.ndarray, service
     return reasons, Episodes(*arrays)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _pair(person, time, event, service, destination, klass, source, n_services, cap,
           infer_ends):
     n = len(person)
@@ -242,7 +242,7 @@ def _pair(person, time, event, service, destination, klass, source, n_services, 
             e_started, e_ready, e_ended, e_dest, e_assess, e_inferred, e_status)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _new_episode(ep, person, service, klass, e_person, e_service, e_class, e_referred,
                  e_decided, e_accepted, e_started, e_ready, e_ended, e_dest, e_assess,
                  e_inferred, e_status, e_stage):

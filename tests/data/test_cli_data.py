@@ -105,3 +105,18 @@ def test_example_data_defaults_to_the_bolton_example(tmp_path, capsys):
     assert log["person"].nunique() == 200
     assert {"acute", "imc_at_home"} <= set(log["service"])
     assert "referral_rejected" in set(log["event"])
+
+
+def test_the_reading_commands_take_the_workspace_as_import_does_too(events, workspace, tmp_path,
+                                                                   capsys):
+    assert cli(["import", str(events), "-w", str(workspace)], capsys)[0] == 0
+    by_argument, by_option = tmp_path / "a", tmp_path / "b"
+    code, out, _ = cli(["diagnose", str(workspace), "--out", str(by_argument)], capsys)
+    assert code == 0
+    code, out, _ = cli(["diagnose", "-w", str(workspace), "--out", str(by_option)], capsys)
+    assert code == 0
+    assert sorted(p.name for p in by_option.iterdir()) == sorted(
+        p.name for p in by_argument.iterdir())
+    code, out, err = cli(["calibrate", str(tmp_path), "--workspace", str(workspace), "--out",
+                          str(tmp_path / "m.yaml")], capsys)
+    assert code == 2 and "two workspaces given" in err and "Traceback" not in err + out

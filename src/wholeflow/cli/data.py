@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from wholeflow.cli._workspace import WORKSPACE_OPTION, pick_workspace
 from wholeflow.errors import DataError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -132,6 +133,7 @@ def _frame_table(frame: pd.DataFrame, title: str, columns: dict[str, str]) -> Ta
 
 def diagnose(
     workspace: Path = typer.Argument(Path("."), help="workspace folder"),
+    workspace_option: Path | None = WORKSPACE_OPTION,
     out: Path = typer.Option(None, "--out", "-o", help="folder for the tables (default: "
                              "<workspace>/diagnostics)"),
     handling_hours: list[str] = typer.Option([], "--handling-hours", help="clinical hours per "
@@ -141,6 +143,7 @@ def diagnose(
     """Measure flow from the imported data: every diagnostic, printed in brief and saved."""
     from wholeflow.data.diagnostics import diagnose as run_diagnostics
 
+    workspace = pick_workspace(workspace, workspace_option)
     if fmt not in ("csv", "parquet"):
         raise DataError(f"--format must be csv or parquet, got {fmt!r}")
     with console.status("diagnosing"):
@@ -167,6 +170,7 @@ def diagnose(
 
 def calibrate(
     workspace: Path = typer.Argument(Path("."), help="workspace folder"),
+    workspace_option: Path | None = WORKSPACE_OPTION,
     out: Path = typer.Option(..., "--out", "-o", help="model file to write"),
     name: str = typer.Option("calibrated", "--name", help="model name"),
     capacity: str = typer.Option("peak", "--capacity", help="peak (observed peak census) or "
@@ -177,6 +181,7 @@ def calibrate(
     """Calibrate a model from the imported data; each number is commented with its evidence."""
     from wholeflow.data.calibrate import calibrate as run_calibration
 
+    workspace = pick_workspace(workspace, workspace_option)
     with console.status("calibrating"):
         result = run_calibration(workspace, name=name, out=out, capacity=capacity,
                                  by_class=classes)
@@ -195,6 +200,7 @@ def calibrate(
 
 def check_fit(
     workspace: Path = typer.Argument(Path("."), help="workspace folder"),
+    workspace_option: Path | None = WORKSPACE_OPTION,
     model: Path = typer.Option(None, "--model", help="model to check (default: calibrate "
                                "one from the data now)"),
     replications: int = typer.Option(10, "--replications", "-n", min=2),
@@ -203,6 +209,7 @@ def check_fit(
     """Simulate the calibrated model and compare it with the data it came from."""
     from wholeflow.data.checkfit import check_fit as run_check
 
+    workspace = pick_workspace(workspace, workspace_option)
     with console.status("simulating"):
         table = run_check(workspace, model, replications=replications, seed=seed)
     from wholeflow.cli._format import number

@@ -7,11 +7,14 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from wholeflow.cli._workspace import WORKSPACE_OPTION, pick_workspace
+
 console = Console()
 
 
 def report(
     workspace: Path = typer.Argument(Path("."), help="workspace folder (holds wholeflow.yaml)"),
+    workspace_option: Path | None = WORKSPACE_OPTION,
     run: str | None = typer.Option(None, "--run", help="stored run id (default: the newest)"),
     out: Path | None = typer.Option(
         None, "--out", help="HTML file to write (default: WORKSPACE/report.html)"),
@@ -27,6 +30,7 @@ def report(
     scenario results, measures and findings. It opens offline and prints cleanly."""
     from wholeflow.report.workspace import report_workspace
 
+    workspace = pick_workspace(workspace, workspace_option)
     files = report_workspace(workspace, run=run, out=out, xlsx=xlsx,
                              suppress_small_numbers=suppress_small_numbers, threshold=threshold)
     what = f"results of run {files.run}" if files.run else "the model alone: no stored run"

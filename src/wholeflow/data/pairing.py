@@ -113,19 +113,22 @@ def pair(ev: dict[str, np.ndarray], labels: Labels, infer_ends: bool = False,
          journey_gap_days: float = 1.0) -> Pairing:
     """Pair events in pairing order (as :func:`order_events` gives them) into linked
     episodes, settling conflicts with stored events (see the module docs)."""
-    is_new = ev["is_new"].astype(bool)
+    is_new = np.asarray(ev["is_new"], dtype=bool)
     active = np.ones(len(is_new), dtype=bool)
     final_reason = np.zeros(len(is_new), dtype=np.int8)
+    fields = ("person", "time", "event", "service", "destination", "klass", "gid")
     rounds = 0
     while True:
         rounds += 1
-        idx = np.flatnonzero(active)
+        # the first round, and usually the only one, takes every event: no copies
+        idx = None if active.all() else np.flatnonzero(active)
+        c = {f: ev[f] if idx is None else ev[f][idx] for f in fields}
         reasons, episodes = pair_events(
-            ev["person"][idx], ev["time"][idx], ev["event"][idx], ev["service"][idx],
-            ev["destination"][idx], ev["klass"][idx], len(labels.names["service"]),
-            infer_ends, source=ev["gid"][idx])
-        rejected = idx[reasons > 0]
-        final_reason[rejected] = reasons[reasons > 0]
+            c["person"], c["time"], c["event"], c["service"], c["destination"], c["klass"],
+            len(labels.names["service"]), infer_ends, source=c["gid"])
+        hits = np.flatnonzero(reasons > 0)
+        rejected = hits if idx is None else idx[hits]
+        final_reason[rejected] = reasons[hits]
         active[rejected] = False
         old_rejected = rejected[~is_new[rejected]]
         changed = False
@@ -145,15 +148,27 @@ def pair(ev: dict[str, np.ndarray], labels: Labels, infer_ends: bool = False,
     hit = np.flatnonzero(is_new & (final_reason > 0))
     # one reason per source row: that of its first rejected event (in time order)
     rows, first = np.unique(ev["gid"][hit], return_index=True)
-    kept = ev["time"][active]
-    span = None if not len(kept) else (pd.Timestamp(int(kept.min()), unit="us"),
-                                       pd.Timestamp(int(kept.max()), unit="us"))
     new_kept = active & is_new
-    return Pairing(span, len(pd.unique(ev["person"][new_kept])),
+    return Pairing(_span(ev["time"], active), _people(ev["person"], new_kept),
                    int(np.count_nonzero(new_kept & (ev["event"] == EVENTS.index("other")))),
                    int(np.count_nonzero(is_new & ~active)), episodes,
                    link(episodes, journey_gap_days), rows.astype(np.int64),
                    final_reason[hit[first]])
+
+
+def _span(time: np.ndarray, kept: np.ndarray) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """First and last of the ``kept`` times (without copying them out)."""
+    if not kept.any():
+        return None
+    first = time.min(where=kept, initial=np.iinfo(np.int64).max)
+    last = time.max(where=kept, initial=np.iinfo(np.int64).min)
+    return pd.Timestamp(int(first), unit="us"), pd.Timestamp(int(last), unit="us")
+
+
+def _people(person: np.ndarray, kept: np.ndarray) -> int:
+    """People among the ``kept`` events (in pairing order: each person's events together)."""
+    ids = person[kept]
+    return int(len(ids) and 1 + np.count_nonzero(ids[1:] != ids[:-1]))
 
 
 def write_pairing(con: duckdb.DuckDBPyConnection, pairing: Pairing, labels: Labels) -> None:

@@ -53,3 +53,14 @@ def test_month_first_when_asked():
 @pytest.mark.parametrize("text", ["", "yesterday", "32/13/2024", "2024-02-30", "123", None])
 def test_unreadable_values_are_null(text):
     assert read([text]) == [None]
+
+
+@pytest.mark.parametrize("text", ["2024-04-01 00:00:36.620581991", "1960-04-01 00:00:36.620581991",
+                                  "2024-04-01 00:00:36.000000999", "2024-04-01 00:00:00"])
+def test_nanosecond_timestamps_read_the_same_typed_as_text(text):
+    # Parquet carries them typed, CSV as text: one extract must give the same times either way
+    con = duckdb.connect()
+    typed = con.execute(f"SELECT {timestamp_sql('x', column_type='TIMESTAMP_NS')} "
+                        f"FROM (SELECT TIMESTAMP_NS '{text}' AS x)").fetchone()
+    assert typed is not None and typed[0] == read([text])[0]
+    assert typed[0].microsecond == int(text[20:26] or 0)

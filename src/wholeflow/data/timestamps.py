@@ -49,9 +49,15 @@ def timestamp_sql(column: str, order: DateOrder = "dmy", column_type: str = "VAR
     """A DuckDB expression turning ``column`` (quoted SQL) into a TIMESTAMP, NULL if unreadable.
 
     ``column_type`` is the column's DuckDB type: typed dates and timestamps (Parquet, Excel) are
-    cast directly, numbers are read as Excel serial days, text goes through the formats above.
+    cast directly (nanoseconds cut to the microsecond below, as text is), numbers are read as
+    Excel serial days, text goes through the formats above.
     """
     kind = column_type.upper()
+    if kind == "TIMESTAMP_NS":
+        # to the microsecond below, as text is read: DuckDB's cast would round instead, and
+        # the same extract as Parquet and as CSV would differ by a microsecond
+        ns = f"epoch_ns({column})"
+        return (f"make_timestamp({ns} // 1000 - CASE WHEN {ns} % 1000 < 0 THEN 1 ELSE 0 END)")
     if kind.startswith("TIMESTAMP") or kind == "DATE":
         return f"CAST({column} AS TIMESTAMP)"
     if kind in {"DOUBLE", "FLOAT", "DECIMAL", "INTEGER", "BIGINT", "SMALLINT", "HUGEINT",

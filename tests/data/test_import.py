@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import json
 import textwrap
 
 import duckdb
@@ -232,6 +233,23 @@ def test_wide_stays_rows_become_stints_and_bad_rows_are_quarantined(write, works
     assert len(stays) == 3
     first = stays.iloc[0]
     assert first["delayed_days"] == pytest.approx(2.0) and first["destination"] == "home"
+
+
+def test_a_row_rejected_in_pairing_keeps_its_values_in_the_quarantine(write, workspace):
+    path = write("stays.csv", """
+        person,class,service,referred,started,ready,ended,destination
+        6,frail,acute,,2024-01-05,,2024-01-09,home
+        6,frail,acute,2024-01-06,2024-01-07,2024-01-10,2024-01-12,care_home
+    """)
+    report = import_events(path, workspace)
+    # the first of its events to be refused gives the reason: a referral during a stay
+    assert report.by_reason == {"referral_during_stay": 1}
+    (row,) = Store(workspace).quarantine().to_dict("records")
+    assert (row["row"], row["reason"]) == (2, "referral_during_stay")
+    # its events in time order, its first time, and its names (not codes)
+    assert json.loads(row["values"]) == {
+        "class": "frail", "service": "acute", "event": "referral, start, ready, end",
+        "timestamp": "2024-01-06 00:00:00", "destination": "care_home"}
 
 
 def test_back_to_back_stays_in_one_service_on_the_same_day_are_not_overlaps(write, workspace):

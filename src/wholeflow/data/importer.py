@@ -416,18 +416,25 @@ def _count(con: duckdb.DuckDBPyConnection, todo: list[tuple[Path, FileReport, st
     read is checked, not assumed.
     """
     if pairing.rejected:
+        # per source row: its events in time order (a list sorted after grouping: an
+        # ordered aggregate would sort within every group, several times slower); the
+        # row's class and service (one each), and its destination (on its end, if any)
         con.execute(f"""
             INSERT INTO new_rejects
-            SELECT e.file_no, e."row", any_value(r.reason), NULL, min(e.person),
-                   to_json({{'class': min({labels.name_sql('class', 'e.class')}),
-                            'service': min({labels.name_sql('service', 'e.service')}),
-                            'event': string_agg({event_name_sql('e.event')}, ', '
-                                                ORDER BY e.ts),
-                            'timestamp': CAST(min(e.ts) AS VARCHAR),
-                            'destination': min({labels.name_sql('destination',
-                                                               'e.destination')})}})::VARCHAR
-            FROM new_events e JOIN event_rejects r USING (gid)
-            GROUP BY e.file_no, e."row"
+            SELECT file_no, "row", reason, NULL, person,
+                   to_json({{'class': {labels.name_sql('class', 'class')},
+                            'service': {labels.name_sql('service', 'service')},
+                            'event': array_to_string(list_transform(
+                                list_sort(events), lambda x: {event_name_sql('x.e')}), ', '),
+                            'timestamp': CAST(ts AS VARCHAR),
+                            'destination': {labels.name_sql('destination', 'destination')}
+                           }})::VARCHAR
+            FROM (SELECT e.file_no, e."row", any_value(r.reason) AS reason,
+                         min(e.person) AS person, min(e.class) AS class,
+                         min(e.service) AS service, min(e.destination) AS destination,
+                         min(e.ts) AS ts, list({{'t': e.ts, 'e': e.event}}) AS events
+                  FROM new_events e JOIN event_rejects r USING (gid)
+                  GROUP BY e.file_no, e."row")
         """)
     passed = dict(con.execute(" UNION ALL ".join(
         f"SELECT {k}, count(*) FILTER (WHERE reason IS NULL) FROM {s.tables[0]}"

@@ -229,6 +229,7 @@ def test_wide_stays_rows_become_stints_and_bad_rows_are_quarantined(write, works
     assert report.by_reason == {"end_before_start": 1, "end_before_ready": 1,
                                 "unparseable_date": 1, "overlapping_stay": 1,
                                 "start_before_referral": 1}
+    assert Store(workspace).quarantine()["row"].tolist() == [3, 4, 5, 7, 8]  # file order
     stays = Store(workspace).read("stays").sort_values("started")
     assert len(stays) == 3
     first = stays.iloc[0]

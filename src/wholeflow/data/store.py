@@ -126,10 +126,12 @@ class Store:
                 raise DataError(f"{self.path} has no table {table!r}; import an extract first")
             if table == "events" and "labels" in tables:
                 return con.execute(events_sql()).df()
-            return con.execute(f'SELECT * FROM "{table}"').df()
+            order = ' ORDER BY import_id, "row"' if table == "quarantine" else ""
+            return con.execute(f'SELECT * FROM "{table}"{order}').df()
 
     def quarantine(self) -> pd.DataFrame:
-        """Rows not loaded, with file, row, reason and the (pseudonymised) values."""
+        """Rows not loaded, with file, row, reason and the (pseudonymised) values, in the order
+        of the imports and of the rows in each file."""
         return self.read("quarantine")
 
     def imports(self) -> pd.DataFrame:

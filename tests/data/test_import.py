@@ -253,6 +253,22 @@ def test_a_row_rejected_in_pairing_keeps_its_values_in_the_quarantine(write, wor
         "timestamp": "2024-01-06 00:00:00", "destination": "care_home"}
 
 
+def test_an_event_rejected_in_pairing_keeps_its_values_in_the_quarantine(write, workspace):
+    path = write("events.csv", """
+        person,service,event,timestamp,destination
+        1,acute,start,2024-01-01 10:00,
+        1,acute,end,2024-01-03 09:30,home
+        1,acute,end,2024-01-03 09:30,home
+    """)
+    report = import_events(path, workspace)
+    assert report.by_reason == {"duplicate": 1}
+    (row,) = Store(workspace).quarantine().to_dict("records")
+    assert row["row"] == 3
+    assert json.loads(row["values"]) == {
+        "class": None, "service": "acute", "event": "end",
+        "timestamp": "2024-01-03 09:30:00", "destination": "home"}
+
+
 def test_back_to_back_stays_in_one_service_on_the_same_day_are_not_overlaps(write, workspace):
     path = write("stays.csv", """
         person,service,started,ended

@@ -416,26 +416,7 @@ def _count(con: duckdb.DuckDBPyConnection, todo: list[tuple[Path, FileReport, st
     read is checked, not assumed.
     """
     if pairing.rejected:
-        # per source row: its events in time order (a list sorted after grouping: an
-        # ordered aggregate would sort within every group, several times slower); the
-        # row's class and service (one each), and its destination (on its end, if any)
-        con.execute(f"""
-            INSERT INTO new_rejects
-            SELECT file_no, "row", reason, NULL, person,
-                   to_json({{'class': {labels.name_sql('class', 'class')},
-                            'service': {labels.name_sql('service', 'service')},
-                            'event': array_to_string(list_transform(
-                                list_sort(events), lambda x: {event_name_sql('x.e')}), ', '),
-                            'timestamp': CAST(ts AS VARCHAR),
-                            'destination': {labels.name_sql('destination', 'destination')}
-                           }})::VARCHAR
-            FROM (SELECT e.file_no, e."row", any_value(r.reason) AS reason,
-                         min(e.person) AS person, min(e.class) AS class,
-                         min(e.service) AS service, min(e.destination) AS destination,
-                         min(e.ts) AS ts, list({{'t': e.ts, 'e': e.event}}) AS events
-                  FROM new_events e JOIN event_rejects r USING (gid)
-                  GROUP BY e.file_no, e."row")
-        """)
+        _quarantine_paired_out(con, todo, labels)
     passed = dict(con.execute(" UNION ALL ".join(
         f"SELECT {k}, count(*) FILTER (WHERE reason IS NULL) FROM {s.tables[0]}"
         for k, s in enumerate(staged))).fetchall())
@@ -463,6 +444,41 @@ def _count(con: duckdb.DuckDBPyConnection, todo: list[tuple[Path, FileReport, st
         report.unmapped_activities = {"(none)" if a is None else names[a]: int(n)
                                       for a, n in others}
     report.other_events = pairing.other_events
+
+
+def _quarantine_paired_out(con: duckdb.DuckDBPyConnection,
+                           todo: list[tuple[Path, FileReport, str]], labels: Labels) -> None:
+    """Quarantine rows that pairing refused (``event_rejects``), with their values.
+
+    A row of an events file is one event. A row of a stays file is several: its events are
+    listed in time order (a list sorted after grouping: an ordered aggregate would sort
+    within every group, several times slower), with the row's class and service (one each)
+    and destination (on its end, if any).
+    """
+    single = ", ".join(str(k) for k, (_, fr, _) in enumerate(todo) if fr.shape == "events")
+    single = single or "-1"
+    listed = (f"array_to_string(list_transform(list_sort(list({{'t': e.ts, 'e': e.event}})), "
+              f"lambda x: {event_name_sql('x.e')}), ', ')")
+    con.execute(f"""
+        INSERT INTO new_rejects
+        SELECT file_no, "row", reason, NULL, person,
+               to_json({{'class': {labels.name_sql('class', 'class')},
+                        'service': {labels.name_sql('service', 'service')},
+                        'event': events,
+                        'timestamp': CAST(ts AS VARCHAR),
+                        'destination': {labels.name_sql('destination', 'destination')}
+                       }})::VARCHAR
+        FROM (SELECT e.file_no, e."row", r.reason, e.person, e.class, e.service,
+                     e.destination, e.ts, {event_name_sql('e.event')} AS events
+              FROM new_events e JOIN event_rejects r USING (gid)
+              WHERE e.file_no IN ({single})
+              UNION ALL
+              SELECT e.file_no, e."row", any_value(r.reason), min(e.person), min(e.class),
+                     min(e.service), min(e.destination), min(e.ts), {listed}
+              FROM new_events e JOIN event_rejects r USING (gid)
+              WHERE e.file_no NOT IN ({single})
+              GROUP BY e.file_no, e."row")
+    """)
 
 
 def _write_events(con: duckdb.DuckDBPyConnection,

@@ -64,3 +64,31 @@ def test_nanosecond_timestamps_read_the_same_typed_as_text(text):
                         f"FROM (SELECT TIMESTAMP_NS '{text}' AS x)").fetchone()
     assert typed is not None and typed[0] == read([text])[0]
     assert typed[0].microsecond == int(text[20:26] or 0)
+
+
+@pytest.mark.parametrize("order", ["dmy", "mdy", "ymd"])
+def test_the_shortcuts_for_usual_values_read_everything_as_the_full_list_does(order):
+    import random
+
+    from wholeflow.data.timestamps import _text_sql, date_formats
+
+    rng = random.Random(order)
+    moments = [dt.datetime(rng.choice([1901, 1969, 2000, 2024, 2099]), rng.randint(1, 12),
+                           rng.randint(1, 28), rng.randint(0, 23), rng.randint(0, 59),
+                           rng.randint(0, 59), rng.choice([0, 250000, 123456]))
+               for _ in range(12)]
+    shapes = [*date_formats("dmy"), *date_formats("mdy"), *date_formats("ymd"),
+              "%Y-%m-%d", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S.%f",
+              "%Y/%m/%d", "%d/%m/%Y %H.%M", "%d %m %Y", "%m/%Y"]
+    values = [m.strftime(shape) for m in moments for shape in shapes]
+    values += [f" {v}" for v in values[::7]] + [f"{v} " for v in values[::5]]
+    values += ["45385", "45385.5", "99999", "1234", "24/13/2024", "31/02/2024", "0024-04-03",
+               "03/04/0024", "2024-04-03x", "", " ", "NA", "-", "2024", "20240403", "03/04/24"]
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (x VARCHAR)")
+    con.executemany("INSERT INTO t VALUES (?)", [[v] for v in values])
+    rows = con.execute(f"SELECT x, {_text_sql('x', order)}, {_text_sql('x', order, False)} "
+                       "FROM t").fetchall()
+    differ = [(x, quick, plain) for x, quick, plain in rows if quick != plain]
+    assert not differ
+    assert sum(quick is not None for _, quick, _ in rows) > len(rows) // 2  # mostly read

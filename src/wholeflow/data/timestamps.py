@@ -63,25 +63,57 @@ def timestamp_sql(column: str, order: DateOrder = "dmy", column_type: str = "VAR
     if kind in {"DOUBLE", "FLOAT", "DECIMAL", "INTEGER", "BIGINT", "SMALLINT", "HUGEINT",
                 "TINYINT", "UBIGINT", "UINTEGER"} or kind.startswith("DECIMAL"):
         return _excel_serial_sql(f"CAST({column} AS DOUBLE)")
-    raw = f"CAST({column} AS VARCHAR)"
+    return _text_sql(f"CAST({column} AS VARCHAR)", order)
+
+
+#: The usual shapes of extracts in each order, read before the full list (see _text_sql).
+_USUAL: dict[str, tuple[str, ...]] = {
+    "dmy": ("%d/%m/%Y", "%d-%m-%Y"), "mdy": ("%m/%d/%Y", "%m-%d-%Y"), "ymd": ("%Y/%m/%d",),
+}
+
+
+def _plausible(reading: str) -> str:
+    return f"CASE WHEN year({reading}) BETWEEN 1900 AND 2100 THEN {reading} END"
+
+
+def _text_sql(raw: str, order: DateOrder, usual: bool = True) -> str:
+    """Text to TIMESTAMP: the readings of the module docs, cheapest first.
+
+    ``usual=False`` leaves out the shortcuts for usual values (the plain reading order, which
+    the tests compare with).
+    """
     fast = f"TRY_CAST({raw} AS TIMESTAMP)"
+    if usual:
+        # a failed cast costs as much as a successful one; a fifth character that is a
+        # digit ("03/04/2024", not "2024-04-03"; leading spaces aside) fails it
+        fast = (f"CASE WHEN NOT substr({raw}, 5, 1) BETWEEN '0' AND '9' "
+                f"OR starts_with({raw}, ' ') THEN {fast} END")
     text = "wf_text"  # the trimmed value, bound once by the lambda below
-    slower = (
-        f"COALESCE(CASE WHEN substr({text}, 5, 1) IN ('-', '/') "
-        f"THEN TRY_CAST({text} AS TIMESTAMP) END, "
-        f"TRY_STRPTIME({text}, {_sql_list(date_formats(order))}), "
-        f"CASE WHEN regexp_full_match({text}, '\\d{{5}}(\\.\\d+)?') "
-        f"THEN {_excel_serial_sql(f'TRY_CAST({text} AS DOUBLE)')} END)"
-    )
+    readings = [f"CASE WHEN substr({text}, 5, 1) IN ('-', '/') "
+                f"THEN TRY_CAST({text} AS TIMESTAMP) END"]
+    if usual:
+        # Each format of the full list that fails costs DuckDB about half a microsecond, and
+        # a UK date with a time comes after a dozen of them: so the usual shapes (four-digit
+        # years) are tried first. They read nothing differently: a value they read is read
+        # the same way by the full list (its earlier formats have two-digit years, which a
+        # four-digit year cannot match), and a two-digit year read as "%Y" (the year 24) is
+        # not plausible, so it goes on to the full list. No value matches two of the shapes,
+        # so their order changes nothing: likeliest first.
+        times = (" %H:%M", "", " %H:%M:%S", " %H:%M:%S.%f")
+        shapes = [date + time for date in _USUAL[order] for time in times]
+        readings.append(_plausible(f"TRY_STRPTIME({text}, {_sql_list(shapes)})"))
+    readings += [f"TRY_STRPTIME({text}, {_sql_list(date_formats(order))})",
+                 f"CASE WHEN regexp_full_match({text}, '\\d{{5}}(\\.\\d+)?') "
+                 f"THEN {_excel_serial_sql(f'TRY_CAST({text} AS DOUBLE)')} END"]
     return (
         # The untrimmed ISO value first: most values are clean, and COALESCE looks at the
         # later, slower readings only for the rest. Its year must be plausible: DuckDB's cast
         # reads "03/04/24" as the year 3, which the day-first formats then read properly.
         # The slower readings take the trimmed text through a lambda: written out several
-        # times, DuckDB would trim every value up front (one common subexpression), slow ones
-        # or not.
-        f"COALESCE(CASE WHEN year({fast}) BETWEEN 1900 AND 2100 THEN {fast} END, "
-        f"list_transform([trim({raw})], lambda {text}: {slower})[1])"
+        # times (or once, twice, as the plausibility test does), DuckDB would compute them
+        # for every value up front (one common subexpression), slow ones or not.
+        f"COALESCE({_plausible(fast)}, "
+        f"list_transform([trim({raw})], lambda {text}: COALESCE({', '.join(readings)}))[1])"
     )
 
 

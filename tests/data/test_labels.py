@@ -84,3 +84,23 @@ def test_a_store_of_names_is_converted_on_the_next_import(load):
     assert list(events["event"]) == ["start", "start", "end", "start", "end"]
     stays = store.read("stays")
     assert len(stays) == 3 and stays["ended"].notna().sum() == 2
+
+
+def test_the_same_file_gets_the_same_codes_on_every_run(tmp_path):
+    from wholeflow.data.importer import import_events
+
+    services = [f"ward_{k:02d}" for k in range(40)]
+    rows = ["person,service,event,timestamp"] + [
+        f"p{k},{services[(k * 7) % 40]},start,2024-01-{1 + k % 28:02d}" for k in range(400)]
+    path = tmp_path / "log.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    codes = []
+    for run in range(2):
+        workspace = tmp_path / f"ws{run}"
+        import_events(path, workspace)
+        with duckdb.connect(str(workspace / ".wholeflow" / "store.duckdb"),
+                            read_only=True) as con:
+            codes.append(con.execute("SELECT kind, code, name FROM labels "
+                                     "ORDER BY kind, code").fetchall())
+    assert codes[0] == codes[1]
+    assert [name for kind, _, name in codes[0] if kind == "service"] == sorted(services)

@@ -93,8 +93,11 @@ class _Maps:
         self.fields: dict[str, str] = {}
 
     def _distinct(self, column: str) -> list[str]:
-        rows = self.con.execute(f"SELECT DISTINCT {_as_text(column)} FROM {_q(self.raw.table)} r "
-                                f"WHERE {_col(column)} IS NOT NULL").fetchall()
+        """The column's distinct values, sorted: new names get their codes in this order, so
+        the same files give the same codes on every run (DuckDB's DISTINCT has no order)."""
+        rows = self.con.execute(f"SELECT DISTINCT {_as_text(column)} AS v FROM "
+                                f"{_q(self.raw.table)} r WHERE {_col(column)} IS NOT NULL "
+                                "ORDER BY v").fetchall()
         return [r[0] for r in rows]
 
     def _join(self, name: str, column: str) -> str:

@@ -59,6 +59,10 @@ from wholeflow.errors import DataError
 
 PathLike = str | Path
 
+_ROW_BITS = 40
+"""An event's source row, ``gid``, is (file number << _ROW_BITS) | row for new events, and
+-((import id << _ROW_BITS) | row) - 1 for stored ones."""
+
 
 @dataclass
 class FileReport:
@@ -373,7 +377,7 @@ def _combine(con: duckdb.DuckDBPyConnection, staged: list[StagedFile], old: str 
     """Views of the new events (with a row id, ``gid``) and of all events (the new ones and
     those of the table ``old``, if any); a reject table."""
     con.execute("CREATE TEMP VIEW new_events AS " + " UNION ALL ".join(
-        f'SELECT *, (CAST(file_no AS BIGINT) << 40) | "row" AS gid FROM {s.events}'
+        f'SELECT *, (CAST(file_no AS BIGINT) << {_ROW_BITS}) | "row" AS gid FROM {s.events}'
         for s in staged))
     con.execute("CREATE TEMP TABLE new_rejects AS " + " UNION ALL ".join(
         f"SELECT * FROM {s.rejects}" for s in staged))
@@ -388,7 +392,7 @@ def _combine(con: duckdb.DuckDBPyConnection, staged: list[StagedFile], old: str 
             f" AND import_id NOT IN ({', '.join(map(str, replaced))})" if replaced else "")
         earlier = ('SELECT person, "timestamp" AS ts, coalesce(hint, "timestamp") AS hint, '
                    "event, service, destination, class, FALSE AS is_new, "
-                   "-((CAST(import_id AS BIGINT) << 40) | \"row\") - 1 AS gid "
+                   f"-((CAST(import_id AS BIGINT) << {_ROW_BITS}) | \"row\") - 1 AS gid "
                    f"FROM {old} {skip}")
         con.execute(f"CREATE OR REPLACE TEMP VIEW all_events AS {new} UNION ALL {earlier}")
     else:
@@ -421,7 +425,7 @@ def _count(con: duckdb.DuckDBPyConnection, todo: list[tuple[Path, FileReport, st
         f"SELECT {k}, count(*) FILTER (WHERE reason IS NULL) FROM {s.tables[0]}"
         for k, s in enumerate(staged))).fetchall())
     paired_out = dict(con.execute(
-        "SELECT gid >> 40, count(*) FROM event_rejects GROUP BY ALL").fetchall())
+        f"SELECT gid >> {_ROW_BITS}, count(*) FROM event_rejects GROUP BY ALL").fetchall())
     quarantined = dict(con.execute(
         'SELECT file_no, count(DISTINCT "row") FROM new_rejects GROUP BY file_no').fetchall())
     for k, (path, fr, _) in enumerate(todo):
@@ -493,12 +497,7 @@ def _write_events(con: duckdb.DuckDBPyConnection,
         ensure_schema(con, "store")
         con.execute("DELETE FROM store.events WHERE import_id NOT IN "
                     "(SELECT import_id FROM store.imports)")
-        con.execute(f"""
-            INSERT INTO store.events
-            SELECT {_import_ids(todo)}, "row", person, class, service, event, ts, destination,
-                   NULLIF(hint, ts), activity
-            FROM new_events
-        """)
+        _insert_new_events(con, todo)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -515,6 +514,17 @@ def _forget_events(con: duckdb.DuckDBPyConnection,
     with contextlib.suppress(duckdb.Error):
         con.execute(f"DELETE FROM store.events WHERE import_id IN ({ids}) AND import_id NOT IN "
                     "(SELECT import_id FROM store.imports)")
+
+
+def _insert_new_events(con: duckdb.DuckDBPyConnection,
+                       todo: list[tuple[Path, FileReport, str]], where: str = "") -> None:
+    """Append the new events (those ``where`` keeps) to the store's ``events``."""
+    con.execute(f"""
+        INSERT INTO store.events
+        SELECT {_import_ids(todo)}, "row", person, class, service, event, ts, destination,
+               NULLIF(hint, ts), activity
+        FROM new_events {where}
+    """)
 
 
 def _import_ids(todo: list[tuple[Path, FileReport, str]], file_no: str = "file_no") -> str:
@@ -534,7 +544,6 @@ def _write(con: duckdb.DuckDBPyConnection, todo: list[tuple[Path, FileReport, st
     tables are built straight into the store, inside the transaction. A store whose events
     hold names (``legacy``) gets them back as codes.
     """
-    mask = (1 << 40) - 1
     con.execute("BEGIN TRANSACTION")
     try:
         if legacy:
@@ -552,17 +561,12 @@ def _write(con: duckdb.DuckDBPyConnection, todo: list[tuple[Path, FileReport, st
             # them it would rewrite them all)
             con.execute(f"""
                 DELETE FROM store.events e USING event_rejects r
-                WHERE e.import_id = {_import_ids(todo, "(r.gid >> 40)")}
-                  AND e."row" = r.gid & {mask}
+                WHERE e.import_id = {_import_ids(todo, f"(r.gid >> {_ROW_BITS})")}
+                  AND e."row" = r.gid & {(1 << _ROW_BITS) - 1}
             """)
         elif not early:
-            kept = "WHERE gid NOT IN (SELECT gid FROM event_rejects)" if any_rejected else ""
-            con.execute(f"""
-                INSERT INTO store.events
-                SELECT {_import_ids(todo)}, "row", person, class, service, event, ts,
-                       destination, NULLIF(hint, ts), activity
-                FROM new_events {kept}
-            """)
+            _insert_new_events(con, todo, "WHERE gid NOT IN (SELECT gid FROM event_rejects)"
+                               if any_rejected else "")
         names = "CASE file_no " + " ".join(
             f"WHEN {k} THEN '{_sql_text(path)}'" for k, (path, _, _) in enumerate(todo)) + " END"
         con.execute(f"""

@@ -165,7 +165,7 @@ def generate(folder: Path, events: float) -> dict[str, float]:
             "people": float(log["person"].nunique()), "peak_mb": _peak_mb()}
 
 
-def import_phase(folder: Path, kind: str) -> dict[str, float]:
+def import_phase(folder: Path, kind: str) -> dict[str, Any]:
     from wholeflow.data.importer import import_events
 
     workspace = folder / f"ws_{kind}"
@@ -176,7 +176,8 @@ def import_phase(folder: Path, kind: str) -> dict[str, float]:
     assert report.rows_in == report.rows_loaded + report.rows_quarantined
     return {"seconds": seconds, "events": float(report.rows_in),
             "quarantined": float(report.rows_quarantined), "peak_mb": _peak_mb(),
-            "cpu_s": _cpu_s()}
+            "cpu_s": _cpu_s(),
+            "steps": {name: [t.wall, t.cpu] for name, t in report.steps.items()}}
 
 
 def diagnose_phase(folder: Path) -> dict[str, float]:
@@ -190,18 +191,32 @@ def diagnose_phase(folder: Path) -> dict[str, float]:
             "peak_mb": _peak_mb(), "cpu_s": _cpu_s()}
 
 
-def _child(phase: str, folder: Path, extra: str) -> dict[str, float]:
+def _child(phase: str, folder: Path, extra: str) -> dict[str, Any]:
     out = subprocess.run([sys.executable, __file__, "--phase", phase, "--folder", str(folder),
                           "--events", extra], check=True, capture_output=True, text=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def _median(rounds: list[dict[str, float]]) -> dict[str, Any]:
-    """Median wall and CPU time of several imports, the largest peak, and every wall time."""
+def _median(rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    """Median wall and CPU time of several imports (in all and per step), the largest peak,
+    and every wall time."""
+    steps = {name: [statistics.median(r["steps"][name][i] for r in rounds) for i in (0, 1)]
+             for name in rounds[0]["steps"]}
     return {"seconds": statistics.median(r["seconds"] for r in rounds),
             "cpu_s": statistics.median(r["cpu_s"] for r in rounds),
             "peak_mb": max(r["peak_mb"] for r in rounds),
-            "walls": [r["seconds"] for r in rounds]}
+            "walls": [r["seconds"] for r in rounds], "steps": steps}
+
+
+def _print_steps(csv: dict[str, Any], parquet: dict[str, Any]) -> None:
+    """Where the import's time goes: wall and CPU seconds of each step (medians). CPU is the
+    whole process's while the step ran: the event rows are written beside pairing, so those
+    two share theirs."""
+    print("\n| import step | CSV wall | CSV CPU | Parquet wall | Parquet CPU |")
+    print("|---|---:|---:|---:|---:|")
+    for name, (wall, cpu) in csv["steps"].items():
+        pwall, pcpu = parquet["steps"].get(name, [float("nan")] * 2)
+        print(f"| {name} | {wall:.2f} s | {cpu:.2f} s | {pwall:.2f} s | {pcpu:.2f} s |")
 
 
 def main() -> None:
@@ -244,6 +259,7 @@ def main() -> None:
               ">= 1 M events/s, < 4 GB |")
     print(f"| all diagnostics ({diag['tables']:.0f} tables) | {diag['seconds']:.1f} s | "
           f"{diag['cpu_s']:.1f} s | - | {diag['peak_mb'] / 1024:.2f} GB | < 60 s, < 4 GB |")
+    _print_steps(csv, parquet)
 
 
 if __name__ == "__main__":

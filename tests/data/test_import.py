@@ -6,6 +6,7 @@ import datetime as dt
 import gzip
 import json
 import textwrap
+import time
 
 import duckdb
 import numpy as np
@@ -45,6 +46,21 @@ def test_a_clean_log_loads_whole_and_builds_the_shared_tables(load):
     journeys = store.read("journeys")
     assert sorted(journeys["path"]) == ["acute", "acute > community"]
     assert set(store.read("referrals")["to_service"]) == {"acute"}
+
+
+def test_the_report_times_each_step_in_the_order_they_start(load):
+    started = time.perf_counter()
+    report, _ = load(LOG)
+    took = time.perf_counter() - started
+    assert list(report.steps) == [
+        "hash files", "read", "check, code and pseudonymise", "load compiled code",
+        "fetch events", "write events", "order and pair", "quarantine and count",
+        "write the store"]
+    assert all(t.wall >= 0 and t.cpu >= 0 for t in report.steps.values())
+    # the event rows are written beside pairing; every other step runs one after another
+    in_turn = sum(t.wall for name, t in report.steps.items() if name != "write events")
+    assert in_turn <= took
+    assert report.steps["write events"].wall <= took
 
 
 def test_semicolons_bom_na_person_excel_serials_and_mixed_dates(write, workspace):

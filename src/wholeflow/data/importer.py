@@ -19,7 +19,9 @@ import datetime as dt
 import json
 import shutil
 import threading
-from collections.abc import Callable, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -79,6 +81,17 @@ class FileReport:
     """Why the file was not imported (already imported), else None."""
 
 
+@dataclass(frozen=True)
+class StepTime:
+    """The time one step of an import took."""
+
+    wall: float
+    """Seconds."""
+    cpu: float
+    """CPU seconds of the whole process during the step, over every thread: a step that runs
+    beside another (the event rows are written while pairing runs) shares them."""
+
+
 @dataclass
 class ImportReport:
     """The outcome of one import: rows in = rows loaded + rows quarantined, per file and in all."""
@@ -92,6 +105,9 @@ class ImportReport:
     """Loaded events whose activity maps to no event type (kept as ``other``)."""
     unmapped_activities: dict[str, int] = field(default_factory=dict)
     store: str = ""
+    steps: dict[str, StepTime] = field(default_factory=dict)
+    """Where the time went, step by step in the order they started (for tuning and
+    benchmarks; not part of :meth:`__str__`)."""
 
     @property
     def rows_in(self) -> int:
@@ -251,6 +267,7 @@ def _import(store: Store, files: list[Path], plan: ImportMapping, sheet: str | N
             extract_end: str | pd.Timestamp | None) -> ImportReport:
     key = workspace_secret(store.workspace)
     report = ImportReport(store=str(store.path))
+    step = _Clock(report.steps)
     with _staging(store.workspace, store) as con:
         stored = _store_tables(con)
         earlier = ({h: i for i, h in con.execute(
@@ -261,7 +278,8 @@ def _import(store: Store, files: list[Path], plan: ImportMapping, sheet: str | N
         todo: list[tuple[Path, FileReport, str]] = []
         seen: set[str] = set()
         for path in files:
-            digest = file_hash(path) if path.is_file() else ""
+            with step("hash files"):
+                digest = file_hash(path) if path.is_file() else ""
             fr = FileReport(str(path), format=file_format(path) if path.is_file() else None)
             if digest in seen:
                 fr.skipped = "the same file is given twice"
@@ -286,43 +304,70 @@ def _import(store: Store, files: list[Path], plan: ImportMapping, sheet: str | N
         malformed: list[tuple[int, int, str]] = []
         staged = []
         for k, (path, fr, _) in enumerate(todo):
-            raw = read_file(con, path, f"raw_{k}", sheet)
+            with step("read"):
+                raw = read_file(con, path, f"raw_{k}", sheet)
             con.execute("SET preserve_insertion_order = false")  # faster from here on
             resolved = resolve_columns(raw.columns, plan, path)
             fr.shape, fr.rows_in = resolved.shape, raw.rows + len(raw.malformed)
-            staged.append(stage_file(con, raw, resolved, plan, k, key, labels))
+            with step("check, code and pseudonymise"):
+                staged.append(stage_file(con, raw, resolved, plan, k, key, labels))
             drop_raw(con, raw)  # the raw identifiers go with it
             malformed.extend((k, line, what) for line, what in raw.malformed)
         old = "legacy_events" if legacy else "store.events" if "events" in stored else None
-        _combine(con, staged, old, replaced, malformed)
-        warming.join()
-        events = read_events(con)
+        with step("load compiled code"):
+            warming.join()  # usually done by now
+        with step("fetch events"):
+            _combine(con, staged, old, replaced, malformed)
+            events = read_events(con)
         # While pairing works on the arrays alone, the new events go into the store in a
         # transaction of their own (DuckDB writes on its own threads). They count only once
         # the main transaction, after pairing, records their import.
         early = not legacy
-        writing = _Background(_write_events, con, todo) if early else None
+        writing = _Background(_timed(step, "write events", _write_events), con,
+                              todo) if early else None
         try:
             try:
-                pairing = pair(order_events(events, labels), labels, infer_ends, gap)
-                del events
-                window = _window(pairing.span, extract_end)
-                journeys = None if window is None else journey_table(
-                    pairing.episodes, pairing.links, labels.names["service"],
-                    labels.names["destination"], labels.names["class"],
-                    window.end.value // 1000)
+                with step("order and pair"):
+                    pairing = pair(order_events(events, labels), labels, infer_ends, gap)
+                    del events
+                    window = _window(pairing.span, extract_end)
+                    journeys = None if window is None else journey_table(
+                        pairing.episodes, pairing.links, labels.names["service"],
+                        labels.names["destination"], labels.names["class"],
+                        window.end.value // 1000)
             finally:
                 if writing is not None:
                     writing.join()
-            write_pairing(con, pairing, labels)
-            _count(con, todo, staged, pairing, labels, report)
-            _write(con, todo, plan, replaced, window, pairing.rejected > 0, labels, legacy,
-                   early, journeys)
+            with step("quarantine and count"):
+                write_pairing(con, pairing, labels)
+                _count(con, todo, staged, pairing, labels, report)
+            with step("write the store"):
+                _write(con, todo, plan, replaced, window, pairing.rejected > 0, labels,
+                       legacy, early, journeys)
         except BaseException:
             if early:
                 _forget_events(con, todo)
             raise
     return report
+
+
+class _Clock:
+    """Times the steps of an import into ``steps``; a step timed twice (once per file) adds
+    up."""
+
+    def __init__(self, steps: dict[str, StepTime]):
+        self.steps = steps
+
+    @contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        self.steps.setdefault(name, StepTime(0.0, 0.0))  # in the order the steps start
+        wall, cpu = time.perf_counter(), time.process_time()
+        try:
+            yield
+        finally:
+            before = self.steps.get(name, StepTime(0.0, 0.0))
+            self.steps[name] = StepTime(before.wall + time.perf_counter() - wall,
+                                        before.cpu + time.process_time() - cpu)
 
 
 class _Background:
@@ -343,6 +388,16 @@ class _Background:
         self._thread.join()
         if self._error is not None:
             raise self._error
+
+
+def _timed(step: _Clock, name: str, task: Callable[..., None]) -> Callable[..., None]:
+    """``task``, timed as the step ``name``, which starts now (for its place in the order)."""
+    step.steps.setdefault(name, StepTime(0.0, 0.0))
+
+    def timed(*args: object) -> None:
+        with step(name):
+            task(*args)
+    return timed
 
 
 def _quietly(task: Callable[[], None]) -> None:

@@ -97,7 +97,7 @@ def _pack(person, time, hint, gid, event, service, destination, klass, is_new, e
 
 
 @numba.njit(cache=True, nogil=True)
-def _before(records, a, b):
+def _after(records, a, b):
     """Whether record row ``a`` sorts after row ``b`` (person, time, hint, tie, gid)."""
     for f in (_PERSON, _TIME, _HINT, _TIE, _GID):
         if records[a, f] != records[b, f]:
@@ -134,7 +134,7 @@ def _sort_groups(records, words, mask):
         else:
             for i in range(start + 1, end):
                 j = i
-                while j > start and _before(records, j - 1, j):
+                while j > start and _after(records, j - 1, j):
                     for f in range(6):
                         records[j - 1, f], records[j, f] = records[j, f], records[j - 1, f]
                     j -= 1

@@ -358,14 +358,18 @@ class _Clock:
     def __init__(self, steps: dict[str, StepTime]):
         self.steps = steps
 
+    def start(self, name: str) -> None:
+        """Give the step ``name`` its place in the order, if it has none yet."""
+        self.steps.setdefault(name, StepTime(0.0, 0.0))
+
     @contextmanager
     def __call__(self, name: str) -> Iterator[None]:
-        self.steps.setdefault(name, StepTime(0.0, 0.0))  # in the order the steps start
+        self.start(name)
         wall, cpu = time.perf_counter(), time.process_time()
         try:
             yield
         finally:
-            before = self.steps.get(name, StepTime(0.0, 0.0))
+            before = self.steps[name]
             self.steps[name] = StepTime(before.wall + time.perf_counter() - wall,
                                         before.cpu + time.process_time() - cpu)
 
@@ -392,7 +396,7 @@ class _Background:
 
 def _timed(step: _Clock, name: str, task: Callable[..., None]) -> Callable[..., None]:
     """``task``, timed as the step ``name``, which starts now (for its place in the order)."""
-    step.steps.setdefault(name, StepTime(0.0, 0.0))
+    step.start(name)
 
     def timed(*args: object) -> None:
         with step(name):
@@ -584,8 +588,13 @@ def _insert_new_events(con: duckdb.DuckDBPyConnection,
 
 def _import_ids(todo: list[tuple[Path, FileReport, str]], file_no: str = "file_no") -> str:
     """SQL giving the import id of each file number."""
+    return _by_file(file_no, [str(fr.import_id) for _, fr, _ in todo])
+
+
+def _by_file(file_no: str, values: list[str]) -> str:
+    """SQL giving ``values[k]`` (SQL) for file number ``k``."""
     return f"CASE {file_no} " + " ".join(
-        f"WHEN {k} THEN {fr.import_id}" for k, (_, fr, _) in enumerate(todo)) + " END"
+        f"WHEN {k} THEN {value}" for k, value in enumerate(values)) + " END"
 
 
 def _write(con: duckdb.DuckDBPyConnection, todo: list[tuple[Path, FileReport, str]],
@@ -622,8 +631,7 @@ def _write(con: duckdb.DuckDBPyConnection, todo: list[tuple[Path, FileReport, st
         elif not early:
             _insert_new_events(con, todo, "WHERE gid NOT IN (SELECT gid FROM event_rejects)"
                                if any_rejected else "")
-        names = "CASE file_no " + " ".join(
-            f"WHEN {k} THEN '{_sql_text(path)}'" for k, (path, _, _) in enumerate(todo)) + " END"
+        names = _by_file("file_no", [f"'{_sql_text(path)}'" for path, _, _ in todo])
         con.execute(f"""
             INSERT INTO store.quarantine
             SELECT {_import_ids(todo)}, {names}, "row", reason, detail, person, "values"

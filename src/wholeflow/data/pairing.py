@@ -14,7 +14,6 @@ destination, class, is_new, gid: the source row, negative for stored events; nam
 see :mod:`.labels`); :func:`order_events` sorts them and :func:`pair` pairs them, on the
 arrays alone; :func:`write_pairing` makes the tables ``episodes`` (names decoded; an Arrow
 table registered with the connection, not copied) and ``event_rejects`` (gid, reason).
-:func:`pair_all` does them all.
 """
 
 from __future__ import annotations
@@ -97,16 +96,6 @@ class Pairing:
     """The source rows (gid) of the new events rejected, each once."""
     reasons: np.ndarray
     """Their reason codes (:data:`~wholeflow.data.vocabulary.REASON_CODES`)."""
-
-
-def pair_all(con: duckdb.DuckDBPyConnection, labels: Labels, infer_ends: bool = False,
-             journey_gap_days: float = 1.0) -> Pairing:
-    """Pair ``all_events`` (names coded with ``labels``) into ``episodes`` (linked, see
-    :mod:`.linking`) and ``event_rejects``."""
-    pairing = pair(order_events(read_events(con), labels), labels, infer_ends,
-                   journey_gap_days)
-    write_pairing(con, pairing, labels)
-    return pairing
 
 
 def pair(ev: dict[str, np.ndarray], labels: Labels, infer_ends: bool = False,

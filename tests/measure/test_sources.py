@@ -160,8 +160,7 @@ def test_the_bolton_charts_show_their_change_as_a_signal_before_new_limits():
 
     with as_file(files("wholeflow.examples") / "bolton") as folder:
         measures = load_measures(folder)
-        for measure_id, way in (("darley_court_los", "improvement"),
-                                ("imc_discharge_dates", "improvement")):
+        for measure_id in ("darley_court_los", "imc_discharge_dates"):
             measure = measures[measure_id]
             [cycle] = measure.pdsa
             assert cycle.rebase_date is not None and cycle.rebase_date > cycle.start
@@ -170,6 +169,6 @@ def test_the_bolton_charts_show_their_change_as_a_signal_before_new_limits():
             dates = result.points["date"]
             changed = result.points[(dates >= pd.Timestamp(cycle.start))
                                     & (dates < pd.Timestamp(cycle.rebase_date))]
-            assert (changed["point_type"] == f"special_cause_{way}").all(), measure_id
+            assert (changed["point_type"] == "special_cause_improvement").all(), measure_id
             assert (changed["segment"] == 0).all()
             assert len(result.segments) == 2

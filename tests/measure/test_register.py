@@ -159,3 +159,20 @@ def test_find_a_measure_by_id_or_name(tmp_path):
 def test_a_single_file_can_be_loaded(tmp_path):
     path = write(tmp_path, "darley_court_los.yaml", GOOD)
     assert load_measure_file(path).id == "darley_court_los"
+
+
+def test_a_rebase_may_be_a_date_after_the_cycles_start(tmp_path):
+    text = GOOD.replace("    rebase: true", "    rebase: 2018-03-05")
+    write(tmp_path, "los.yaml", text)
+    measure = load_measures(tmp_path)["los"]
+    assert measure.pdsa[0].rebase_date == dt.date(2018, 3, 5)
+    assert measure.pdsa[1].rebase_date is None  # rebase: false by default
+    assert measure.rebase_dates == [dt.date(2018, 3, 5)]
+
+
+def test_a_rebase_before_the_cycles_start_is_named_with_its_line(tmp_path):
+    write(tmp_path, "los.yaml", GOOD.replace("    rebase: true", "    rebase: 2018-01-01"))
+    [problem] = problems_of(tmp_path)
+    assert problem.path == "pdsa[0].rebase"
+    assert problem.line == 16
+    assert "before the cycle's start 2018-01-08" in problem.message

@@ -127,3 +127,58 @@ def test_direction_turns_signals_into_improvement_or_concern():
     assert neutral.points["point_type"].iloc[-1] == "special_cause_neutral_high"
     assert (up.variation_icon, down.variation_icon, neutral.variation_icon) == (
         "improvement_high", "concern_high", "neutral_high")
+
+
+# Two readings of "two of three beyond 2 sigma". Making Data Count (its team's 2023 reading,
+# our default) counts every point beyond the 2-sigma line, those beyond the process limit too;
+# NHSRplotthedots counts only points between the 2-sigma line and the limit. Hand-made XmR
+# series where they differ: twenty ordinary weeks (10, 11, ...), then a point beyond a limit
+# with a point short of it but beyond 2 sigma, all three on one side of the mean.
+ORDINARY = [10, 11] * 10
+
+
+def both_readings(tail):
+    """The last points' (value, lower, lower_near, upper_near, upper) and each reading's rules."""
+    mdc = spc(ORDINARY + tail)
+    ptd = spc(ORDINARY + tail, two_of_three_beyond_limits=False)
+    lines = mdc.points[["value", "lower", "lower_near", "upper_near", "upper"]].tail(len(tail))
+    return (lines, mdc.points["rule"].tail(len(tail)).tolist(),
+            ptd.points["rule"].tail(len(tail)).tolist(), mdc, ptd)
+
+
+def test_a_point_near_the_limit_next_to_one_beyond_it_counts_only_in_the_mdc_reading():
+    lines, mdc, ptd, mdc_result, ptd_result = both_readings([11, 12.8, 14.0, 10])
+    near, out = lines.iloc[1], lines.iloc[2]
+    assert near["upper_near"] < near["value"] < near["upper"]  # between 2 and 3 sigma
+    assert out["value"] > out["upper"]  # beyond the limit
+    assert lines["value"].iloc[0] > mdc_result.points["centre"].iloc[0]  # same side, all three
+    assert mdc == ["", "two_of_three", "outside_limits", ""]
+    assert ptd == ["", "", "outside_limits", ""]
+    assert mdc_result.options["two_of_three_beyond_limits"] is True  # the default
+    assert ptd_result.points["point_type"].iloc[-3] == "common_cause"
+
+
+def test_the_two_may_be_apart_within_the_three_points():
+    lines, mdc, ptd, *_ = both_readings([11, 14.5, 11, 13.2, 10])
+    assert lines["value"].iloc[1] > lines["upper"].iloc[1]
+    assert lines["upper_near"].iloc[3] < lines["value"].iloc[3] < lines["upper"].iloc[3]
+    assert mdc == ["", "outside_limits", "", "two_of_three", ""]
+    assert ptd == ["", "outside_limits", "", "", ""]
+
+
+def test_the_readings_differ_below_the_mean_as_above_it():
+    lines, mdc, ptd, mdc_result, _ = both_readings([10, 9.5, 6.9, 8.0, 11])
+    assert lines["value"].iloc[2] < lines["lower"].iloc[2]
+    assert lines["lower"].iloc[3] < lines["value"].iloc[3] < lines["lower_near"].iloc[3]
+    assert mdc == ["", "", "outside_limits", "two_of_three", ""]
+    assert ptd == ["", "", "outside_limits", "", ""]
+    assert mdc_result.points["side"].iloc[-2] == -1
+
+
+def test_the_readings_agree_when_two_points_are_short_of_the_limit_or_sides_differ():
+    assert rules([0.5, NEAR, NEAR, OUT])[0] == rules(
+        [0.5, NEAR, NEAR, OUT], two_of_three_beyond_limits=False)[0] == [
+        "", "two_of_three", "two_of_three", "outside_limits"]
+    for values in ([OUT, -0.5, NEAR], [-OUT, 0.5, -NEAR]):  # not all three on one side
+        assert rules(values)[0] == rules(values, two_of_three_beyond_limits=False)[0]
+        assert "two_of_three" not in rules(values)[0]

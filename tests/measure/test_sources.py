@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 import pytest
 
@@ -119,3 +121,54 @@ def test_a_missing_csv_or_column_is_a_clear_error(workspace):
     (workspace / "data" / "referrals.csv").unlink()
     with pytest.raises(MeasureError, match="no file"):
         measure_series(measure, workspace)
+
+
+def test_a_rebase_at_the_cycles_own_start_is_warned_about(workspace):
+    """The fixture rebases at the change itself: the new weeks get their own limits at once,
+    so the chart cannot show the fall as a signal (Making Data Count: rebase after it)."""
+    measure = load_measures(workspace)["darley_court_los"]
+    result = measure_spc(measure, workspace)
+    [warning] = [w for w in result.warnings if w.startswith("PDSA")]
+    assert "rebases at its own start" in warning and "after a signal" in warning
+
+
+def test_a_rebase_after_the_signal_is_not_warned_about(workspace):
+    """The fall starts 2018-01-15; its seventh week below the mean is 2018-02-26."""
+    measure = load_measures(workspace)["darley_court_los"]
+    measure.pdsa[0].rebase = dt.date(2018, 3, 5)
+    result = measure_spc(measure, workspace)
+    assert not [w for w in result.warnings if w.startswith("PDSA")]
+    assert result.segments["start"].tolist() == [pd.Timestamp("2017-10-02"),
+                                                  pd.Timestamp("2018-03-05")]
+    fallen = result.points[(result.points["date"] >= "2018-01-15")
+                           & (result.points["date"] < "2018-03-05")]
+    assert (fallen["point_type"] == "special_cause_improvement").all()
+
+
+def test_a_rebase_date_with_no_signal_before_it_is_warned_about(workspace):
+    measure = load_measures(workspace)["darley_court_los"]
+    measure.pdsa[0].start = dt.date(2017, 10, 9)
+    measure.pdsa[0].rebase = dt.date(2017, 11, 6)  # four ordinary weeks before the fall
+    [warning] = [w for w in measure_spc(measure, workspace).warnings if w.startswith("PDSA")]
+    assert "at 2017-11-06, with no special cause since its start" in warning
+
+
+def test_the_bolton_charts_show_their_change_as_a_signal_before_new_limits():
+    """The shipped measures: lines fixed on the weeks before the change, the change flagged
+    against them, new limits only after the signal; no rebase warning."""
+    from importlib.resources import as_file, files
+
+    with as_file(files("wholeflow.examples") / "bolton") as folder:
+        measures = load_measures(folder)
+        for measure_id in ("darley_court_los", "imc_discharge_dates"):
+            measure = measures[measure_id]
+            [cycle] = measure.pdsa
+            assert cycle.rebase_date is not None and cycle.rebase_date > cycle.start
+            result = measure_spc(measure, folder)
+            assert not [w for w in result.warnings if w.startswith("PDSA")]
+            dates = result.points["date"]
+            changed = result.points[(dates >= pd.Timestamp(cycle.start))
+                                    & (dates < pd.Timestamp(cycle.rebase_date))]
+            assert (changed["point_type"] == "special_cause_improvement").all(), measure_id
+            assert (changed["segment"] == 0).all()
+            assert len(result.segments) == 2

@@ -10,7 +10,7 @@ right corner. The report and the web app use this same function.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pandas as pd
 
@@ -21,7 +21,20 @@ from wholeflow.measure.signals import number
 if TYPE_CHECKING:  # pragma: no cover
     import plotly.graph_objects as go
 
-    from wholeflow.measure.result import SpcResult
+
+class SpcChart(Protocol):
+    """What drawing needs of a chart: :class:`~wholeflow.measure.result.SpcResult` has it.
+
+    Drawing reads a result but does not import its module, so ``result`` may import this one
+    (for :meth:`SpcResult.figure`) without a circle.
+    """
+
+    chart: str
+    improvement_direction: str
+    target: float | None
+    points: pd.DataFrame
+    variation_icon: str
+    assurance_icon: str | None
 
 _CHART_NAMES = {"xmr": "XmR chart", "run": "run chart", "p": "p chart", "pprime": "p′ chart",
                 "u": "u chart", "uprime": "u′ chart", "c": "c chart"}
@@ -38,7 +51,7 @@ _PDSA = "#2E7D32"
 
 
 def spc_figure(
-    result: SpcResult,
+    result: SpcChart,
     title: str | None = None,
     pdsa: Iterable[Any] | None = None,
     *,
@@ -97,7 +110,7 @@ def _with_breaks(points: pd.DataFrame, column: str) -> list[Any]:
     return values
 
 
-def _add_lines(figure: go.Figure, result: SpcResult, show_near_limits: bool) -> None:
+def _add_lines(figure: go.Figure, result: SpcChart, show_near_limits: bool) -> None:
     import plotly.graph_objects as go
 
     points = result.points
@@ -156,7 +169,7 @@ def _add_pdsa(figure: go.Figure, cycle: dict[str, Any]) -> None:
     )
 
 
-def _add_icons(figure: go.Figure, result: SpcResult) -> None:
+def _add_icons(figure: go.Figure, result: SpcChart) -> None:
     icons = [result.variation_icon]
     if result.assurance_icon is not None:
         icons.append(result.assurance_icon)

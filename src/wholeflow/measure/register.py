@@ -20,7 +20,14 @@ target, and the PDSA cycles testing changes to it::
         start: 2018-01-08
         owner: Flow lead
         status: completed
-        rebase: true                       # start new limits when this cycle starts
+        rebase: 2018-03-05                 # new limits from here, after the shift showed
+
+``rebase`` is ``false`` (the default), a date on or after the cycle's start, or ``true`` for
+the start itself. Making Data Count advises rebasing only once the chart shows the change as a
+signal (a shift, a trend, points outside the limits): a rebase at the very start of the change
+gives the new points their own limits straight away and hides the signal, so
+:func:`~wholeflow.measure.sources.measure_spc` warns when no special cause shows between the
+cycle's start and its rebase. Nothing is ever rebased automatically.
 
 Every problem in every file is reported at once, as a
 :class:`~wholeflow.measure.errors.MeasureFileError` (a :class:`~wholeflow.errors.ModelError`)
@@ -40,6 +47,8 @@ from pydantic import (
     Field,
     PrivateAttr,
     ValidationError,
+    ValidationInfo,
+    field_validator,
     model_validator,
 )
 
@@ -97,8 +106,28 @@ class PdsaCycle(_Strict):
     owner: str | None = Field(None, description="who leads it")
     status: Literal["planned", "running", "completed", "adopted", "adapted", "abandoned"] = (
         Field("planned", description="planned, running, completed, adopted, adapted, abandoned"))
-    rebase: bool = Field(
-        False, description="start new limits at this cycle's start (a deliberate change)")
+    rebase: bool | dt.date = Field(
+        False, description="start new limits at this date (on or after the start, once the "
+                           "chart shows the change as a signal); true: at the start itself")
+
+    @field_validator("rebase")
+    @classmethod
+    def _rebase_after_start(cls, rebase: bool | dt.date, info: ValidationInfo
+                            ) -> bool | dt.date:
+        start = info.data.get("start")  # absent when the start itself was invalid
+        if isinstance(rebase, dt.date) and start is not None and rebase < start:
+            raise ValueError(
+                f"rebase {rebase.isoformat()} is before the cycle's start {start.isoformat()}: "
+                "rebase on or after the start, once the chart shows the change as a signal"
+            )
+        return rebase
+
+    @property
+    def rebase_date(self) -> dt.date | None:
+        """Where this cycle starts new limits: the rebase date, the start, or None."""
+        if self.rebase is True:
+            return self.start
+        return self.rebase or None
 
 
 class Measure(_Strict):
@@ -149,8 +178,8 @@ class Measure(_Strict):
 
     @property
     def rebase_dates(self) -> list[dt.date]:
-        """Start dates of the PDSA cycles marked ``rebase: true``."""
-        return [cycle.start for cycle in self.pdsa if cycle.rebase]
+        """Where the PDSA cycles start new limits (their ``rebase`` dates), in cycle order."""
+        return [d for d in (cycle.rebase_date for cycle in self.pdsa) if d is not None]
 
 
 def load_measures(workspace: str | Path) -> dict[str, Measure]:

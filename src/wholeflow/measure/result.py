@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from wholeflow.measure.figure import spc_figure
+
 if TYPE_CHECKING:  # pragma: no cover
     import plotly.graph_objects as go
 
@@ -74,8 +76,6 @@ class SpcResult:
         self, title: str | None = None, pdsa: list[PdsaCycle] | None = None, **kwargs: Any
     ) -> go.Figure:
         """The interactive chart (see :func:`wholeflow.measure.figure.spc_figure`)."""
-        from wholeflow.measure.figure import spc_figure
-
         return spc_figure(self, title=title, pdsa=pdsa, **kwargs)
 
     def write_points(self, path: str | Path) -> Path:

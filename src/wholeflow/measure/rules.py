@@ -8,9 +8,11 @@ the first of them, in this priority order:
    one before; a repeated value breaks the trend.
 3. ``two_of_three``: it is beyond a 2-sigma line and belongs to three consecutive points, all
    on the same side of the mean, of which at least two are beyond the 2-sigma line on that side.
-   By default points beyond the process limits count towards the two (the current MDC rule);
-   with ``two_of_three_beyond_limits=False`` only points between the 2-sigma line and the limit
-   count, as NHSRplotthedots does.
+   By default every point beyond the 2-sigma line counts towards the two, those beyond the
+   process limits too (the Making Data Count team's 2023 reading); with
+   ``two_of_three_beyond_limits=False`` only points between the 2-sigma line and the limit
+   count, as NHSRplotthedots does. The readings differ only on a point between 2 and 3 sigma
+   next to one beyond the limit.
 4. ``shift``: it belongs to ``run_length`` (7) consecutive points on the same side of the mean;
    a point exactly on the mean breaks the shift.
 

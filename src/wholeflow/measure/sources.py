@@ -93,7 +93,39 @@ def measure_spc(measure: Measure, workspace: str | Path, **overrides: Any) -> Sp
     extra_rebase = list(overrides.pop("rebase", None) or [])
     options.update({k: v for k, v in overrides.items() if v is not None})
     rebase = [*measure.rebase_dates, *extra_rebase]
-    return spc(frame, rebase=rebase or None, **options)
+    result = spc(frame, rebase=rebase or None, **options)
+    result.warnings += rebase_warnings(measure, result)
+    return result
+
+
+def rebase_warnings(measure: Measure, result: SpcResult) -> list[str]:
+    """A warning for each PDSA rebase that no special cause precedes.
+
+    Making Data Count advises new limits only once the chart shows the change as a signal: a
+    rebase at the change itself gives the new points their own limits at once and hides the
+    shift. So between a cycle's start and its rebase the chart must show at least one special
+    cause; if not, the warning says where to move the rebase.
+    """
+    found: list[str] = []
+    dates = result.points["date"]
+    if not pd.api.types.is_datetime64_any_dtype(dates):
+        return found  # periods without dates cannot be set against the cycles' dates
+    for cycle in measure.pdsa:
+        rebase = cycle.rebase_date
+        if rebase is None:
+            continue
+        between = (dates >= pd.Timestamp(cycle.start)) & (dates < pd.Timestamp(rebase))
+        if (result.points.loc[between, "point_type"] != "common_cause").any():
+            continue
+        where = ("at its own start" if rebase == cycle.start
+                 else f"at {rebase.isoformat()}, with no special cause since its start")
+        found.append(
+            f"PDSA {cycle.id} rebases {where}: the chart cannot show the change as a signal. "
+            "Making Data Count advises new limits only after a signal (a shift, a trend, a "
+            f"point outside the limits): set its rebase to a date after the signal, e.g. "
+            f"rebase: YYYY-MM-DD, or false to see the change against the old limits first"
+        )
+    return found
 
 
 def _from_csv(measure: Measure, workspace: Path) -> pd.DataFrame:

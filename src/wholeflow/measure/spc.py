@@ -69,9 +69,10 @@ def spc(
         baseline: fix each segment's lines on its first ``baseline`` points (at least 12).
         screen_moving_ranges: XmR only: drop moving ranges ≥ 3.267 × their mean once before
             computing the limits (NHSRplotthedots' default). False matches the MDC Excel tool.
-        two_of_three_beyond_limits: count points beyond the process limits towards "two of
-            three beyond 2 sigma" (the current MDC rule). False counts only points between the
-            2-sigma line and the limit (NHSRplotthedots).
+        two_of_three_beyond_limits: True (the default): every point beyond the 2-sigma line
+            counts towards "two of three", those beyond the process limits too (the Making Data
+            Count team's 2023 reading). False counts only points between the 2-sigma line and
+            the limit (NHSRplotthedots).
         run_length: points in a trend or shift: 7 (MDC default) or 6.
         rules: ``mdc`` (outside limits, trend, two of three, shift) or ``anhoej`` (outside
             limits, longest run, crossings, as qicharts2). Default: ``anhoej`` for run charts,

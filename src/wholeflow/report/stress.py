@@ -15,6 +15,7 @@ order and numbering, so a missing answer is visible rather than silently left ou
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -96,7 +97,7 @@ def stress_items(model: Model, run: RunFacts | None = None) -> list[Item]:
     """Every STRESS-DES item for ``model`` (a baseline with its scenarios), in order."""
     run = run or RunFacts()
     notes = facts.parameter_notes(model)
-    build = {
+    build: dict[str, Callable[[], Item | list[str]]] = {
         "1.1": lambda: _purpose(model), "1.2": _outputs, "1.3": lambda: _aims(model),
         "2.1": lambda: _diagram(model), "2.2": lambda: [logic_text(model)],
         "2.3": lambda: _scenario_logic(model), "2.4": lambda: ENGINE_ALGORITHMS,
@@ -172,10 +173,10 @@ def _edges(model: Model) -> list[tuple[str, str, str]]:
 
 def _diagram(model: Model) -> Item:
     lines = ["flowchart LR"]
-    for aid, a in model.arrivals.items():
-        lines.append(f"    arrivals_{aid}([{aid}]) --> {a.service}")
-    for a, b, label in _edges(model):
-        lines.append(f"    {a} -->|{label}| {b}")
+    for aid, stream in model.arrivals.items():
+        lines.append(f"    arrivals_{aid}([{aid}]) --> {stream.service}")
+    for source, target, label in _edges(model):
+        lines.append(f"    {source} -->|{label}| {target}")
     for eid in model.exits:
         lines.append(f"    {eid}(({eid}))")
     return Item("", "", [
@@ -385,10 +386,7 @@ def _random(model: Model, run: RunFacts) -> Item:
 
     keys = [f"arrivals:{aid}" for aid in model.arrivals]
     keys += [f"initial:{sid}" for sid in model.initial_state]
-    try:
-        keys += [s.key for s in compile_model(model).streams]
-    except Exception:  # a model the engine cannot compile: the streams it would have are unknown
-        pass
+    keys += [s.key for s in compile_model(model).streams]
     purposes = pd.Series([k.split(":", 1)[0] for k in keys]).value_counts(sort=False)
     seed = f"seed {run.seed}" if run.seed is not None else "the seed given to the run"
     return Item("", "", [

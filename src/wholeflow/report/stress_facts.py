@@ -1,4 +1,4 @@
-"""Facts the STRESS-DES appendix states, gathered from the model file, the workspace and the machine.
+"""Facts the STRESS-DES appendix states, from the model file, the workspace and the machine.
 
 Each function answers one question a reader of a simulation study asks (Monks et al. 2019):
 
@@ -259,12 +259,19 @@ def file_hash(path: Path) -> str:
 
 
 def _imports(workspace: Path) -> list[DataFile]:
-    from wholeflow.data.store import Store
+    from wholeflow.data.store import Store, _tables
+    from wholeflow.errors import DataError
 
     store = Store(workspace)
     if not store.exists():
         return []
-    with store.connect() as con:
+    try:
+        con = store.connect()
+    except DataError:  # e.g. another command holds the store: the appendix goes without it
+        return []
+    with con:
+        if not {"imports", "events"} <= _tables(con):  # a store holding shared tables only
+            return []
         rows = con.execute(
             "SELECT i.file, i.file_hash, i.rows_in, i.rows_loaded, i.rows_quarantined, "
             "min(e.timestamp), max(e.timestamp) FROM imports i LEFT JOIN events e "

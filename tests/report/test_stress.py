@@ -16,7 +16,13 @@ import yaml
 
 from wholeflow.model import load_model, parse_model
 from wholeflow.report import stress_facts as facts
-from wholeflow.report.stress import TEAM, RunFacts, stress_markdown, stress_section
+from wholeflow.report.stress import (
+    TEAM,
+    RunFacts,
+    stress_items,
+    stress_markdown,
+    stress_section,
+)
 
 BOLTON = Path(__file__).resolve().parents[2] / "src" / "wholeflow" / "examples" / "bolton"
 
@@ -65,6 +71,10 @@ def test_every_item_is_listed_in_order_with_a_value_or_a_call_to_the_team(bolton
     # only people can say why the study was done and why its assumptions hold
     assert TEAM in found["1.1"]
     assert TEAM.lower() in found["3.4"]
+    needs = [i.number for i in stress_items(load_model(BOLTON)) if i.needs_team]
+    assert needs == ["1.1", "1.3", "3.1", "3.2", "3.4", "4.3", "6.1"]
+    for number, body in found.items():
+        assert (TEAM.lower() in body.lower()) == (number in needs)
 
 
 def test_items_carry_the_model_numbers(bolton_md):

@@ -90,7 +90,7 @@ class Item:
 
     @property
     def needs_team(self) -> bool:
-        return any(TEAM in t for t in self.text)
+        return any(TEAM.lower() in t.lower() for t in self.text)
 
 
 def stress_items(model: Model, run: RunFacts | None = None) -> list[Item]:

@@ -47,16 +47,16 @@ class ParameterNote:
 
     @property
     def kind(self) -> str:
-        """``assumption``, ``cited`` (a note naming its source, e.g. ``seed: ...``), ``note``
-        or ``none``."""
+        """``assumption``, ``cited`` (a note that names its source in a few words before a
+        colon: ``seed: ...``, ``PAS 2024/25: ...``), ``note`` or ``none``."""
         text = self.note.strip().lower()
         if not text:
             return "none"
         if "assumption" in text:
             return "assumption"
-        head = text.split(":", 1)[0]
-        if ":" in text and " " not in head.strip():
-            return "cited"
+        head = text.split(":", 1)[0].strip()
+        if ":" in text and head and len(head) <= 40 and len(head.split()) <= 4:
+            return "cited"  # "seed: ...", "PAS 2024/25: ...", "bed plan: ..."
         return "note"
 
     @property

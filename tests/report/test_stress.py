@@ -193,6 +193,16 @@ def test_the_html_report_ends_with_the_appendix(tmp_path):
     assert items == PAPER_ITEMS
 
 
+def test_appendix_counts_are_not_suppressed_as_small_numbers():
+    from wholeflow.report.build import build_report
+
+    html = build_report(parse_model(TINY, "tiny.yaml"), suppress_small_numbers=True, threshold=8)
+    appendix = html[html.index('id="stress-des"'):]
+    # 1 arrival stream and 1 route stream: model facts, not counts of people
+    assert '<th scope="row">arrivals</th><td>1</td>' in appendix
+    assert "&lt;8" not in appendix
+
+
 def test_stored_run_gives_replications_and_seed(tmp_path):
     from wholeflow.experiment.compare import compare
     from wholeflow.report.stress import run_facts

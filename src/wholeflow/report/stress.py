@@ -482,13 +482,22 @@ def stress_section(model: Model, results: Any = None) -> Section:
         for i in part:
             for caption, table in i.tables:
                 if i.number != "1.2":  # the KPI catalogue is in the KPI section already
-                    blocks.append(Table(table, f"{i.number} {caption}", f"{i.number} {caption}"))
+                    blocks.append(Table(_as_text(table), f"{i.number} {caption}",
+                                        f"{i.number} {caption}"))
             for caption, language, code in i.code:
                 blocks.append(Code(code, f"{i.number} {caption}", language))
     return Section("stress-des", "Reproducibility appendix (STRESS-DES)", blocks,
                    intro="The STRESS-DES checklist (Monks et al. 2019) item by item: what "
                          f"wholeflow knows is filled in; \"{TEAM}\" marks what the team must "
                          "add.")
+
+
+def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Cells as text: the appendix counts model objects (streams, assessments, file rows), not
+    people, so the report's small-number suppression must not hide them."""
+    from wholeflow.report.tabulate import format_cell
+
+    return frame.map(format_cell).astype(object)
 
 
 def run_facts(model: Model, results: Any) -> RunFacts:

@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+STALE = "is stale: run python docs/gen_site_reference.py"
 
 
 def _generator():
@@ -44,7 +45,7 @@ def _config() -> dict:
 def test_cli_reference_is_current():
     expected = _generator().cli_md()
     actual = (ROOT / "docs" / "reference" / "cli.md").read_text(encoding="utf-8")
-    assert actual == expected, "docs/reference/cli.md is stale: run python docs/gen_site_reference.py"
+    assert actual == expected, f"docs/reference/cli.md {STALE}"
 
 
 def test_api_reference_is_current_and_complete():
@@ -52,7 +53,7 @@ def test_api_reference_is_current_and_complete():
 
     expected = _generator().api_md()
     actual = (ROOT / "docs" / "reference" / "api.md").read_text(encoding="utf-8")
-    assert actual == expected, "docs/reference/api.md is stale: run python docs/gen_site_reference.py"
+    assert actual == expected, f"docs/reference/api.md {STALE}"
     documented = set(re.findall(r"^::: wholeflow\.[\w.]+\.(\w+)$", actual, flags=re.M))
     assert documented == set(wholeflow.__all__) - {"__version__"}
 

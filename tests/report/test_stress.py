@@ -95,6 +95,7 @@ def test_items_carry_the_model_numbers(bolton_md):
     digest = hashlib.sha256((BOLTON / "data" / "bolton-events.csv").read_bytes()).hexdigest()
     assert digest[:16] in found["3.1"]
     assert "acute -->|0.18 general| darley_court" in found["2.1"]
+    assert found["2.1"].count("imc_at_home -->|rejected| home") == 1  # each edge once
 
 
 def test_the_parameter_table_has_every_number_of_the_model_file():
@@ -137,6 +138,19 @@ def _get(data, dotted):
     for part in dotted.split("."):
         data = data[int(part)] if isinstance(data, list) else data[part]
     return data
+
+
+def test_scenario_files_of_a_workspace_are_diffed_too(tmp_path):
+    (tmp_path / "wholeflow.yaml").write_text(TINY.split("scenarios:")[0], encoding="utf-8")
+    (tmp_path / "scenarios").mkdir()
+    (tmp_path / "scenarios" / "busier.yaml").write_text(
+        "description: ten per cent more admissions\nchanges:\n  arrivals.in.per_day: x1.1\n",
+        encoding="utf-8")
+    model = load_model(tmp_path)
+    assert facts.diff_text(model, "busier") == ("-arrivals.in.per_day: 1.5\n"
+                                                "+arrivals.in.per_day: 1.65")
+    found = bodies(stress_markdown(model))
+    assert "busier" in found["1.3"] and "+arrivals.in.per_day: 1.65" in found["2.3"]
 
 
 def test_list_changes_show_only_the_values_that_moved():
@@ -188,6 +202,7 @@ def test_the_html_report_ends_with_the_appendix(tmp_path):
     assert "Reproducibility appendix (STRESS-DES)" in html
     assert '<pre class="code" tabindex="0"' in html
     assert "+services.ward.capacity: 6" in html
+    assert "flowchart LR" not in html  # the report draws the map; Markdown gets Mermaid
     items = [row for b in stress_section(model).blocks if hasattr(b, "frame")
              and "item" in b.frame.columns for row in b.frame["item"]]
     assert items == PAPER_ITEMS

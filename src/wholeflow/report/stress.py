@@ -175,7 +175,7 @@ def _diagram(model: Model) -> Item:
     lines = ["flowchart LR"]
     for aid, stream in model.arrivals.items():
         lines.append(f"    arrivals_{aid}([{aid}]) --> {stream.service}")
-    for source, target, label in _edges(model):
+    for source, target, label in dict.fromkeys(_edges(model)):  # each edge once, in order
         lines.append(f"    {source} -->|{label}| {target}")
     for eid in model.exits:
         lines.append(f"    {eid}(({eid}))")
@@ -485,7 +485,8 @@ def stress_section(model: Model, results: Any = None) -> Section:
                     blocks.append(Table(_as_text(table), f"{i.number} {caption}",
                                         f"{i.number} {caption}"))
             for caption, language, code in i.code:
-                blocks.append(Code(code, f"{i.number} {caption}", language))
+                if language != "mermaid":  # the report draws the map itself (2.1)
+                    blocks.append(Code(code, f"{i.number} {caption}", language))
     return Section("stress-des", "Reproducibility appendix (STRESS-DES)", blocks,
                    intro="The STRESS-DES checklist (Monks et al. 2019) item by item: what "
                          f"wholeflow knows is filled in; \"{TEAM}\" marks what the team must "

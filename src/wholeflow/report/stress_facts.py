@@ -68,9 +68,21 @@ class ParameterNote:
 
 
 def flow(value: Any) -> str:
-    """A value as one line of YAML (``{dist: gamma, mean: 2, sd: 1}``, ``seven_day``)."""
-    text = yaml.safe_dump(value, default_flow_style=True, width=math.inf, sort_keys=False)
+    """A value as one line of YAML (``{dist: gamma, mean: 2, sd: 1}``, ``seven_day``); numbers
+    to 12 significant digits, so ``1.5 × 1.1`` reads 1.65, not 1.6500000000000001."""
+    text = yaml.safe_dump(_tidy(value), default_flow_style=True, width=math.inf,
+                          sort_keys=False)
     return text.removesuffix("\n...\n").strip()
+
+
+def _tidy(value: Any) -> Any:
+    if isinstance(value, float) and math.isfinite(value):
+        return float(f"{value:.12g}")
+    if isinstance(value, dict):
+        return {k: _tidy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_tidy(v) for v in value]
+    return value
 
 
 def dotted(path: tuple[str | int, ...]) -> str:

@@ -367,8 +367,9 @@ def _estimation(run: RunFacts) -> list[str]:
         f"Multiple independent replications: {n}. Each KPI's 95 % confidence interval is a "
         "Student t interval over replications; a scenario's difference from the baseline is the "
         "mean of paired differences (replication r of both runs on the same random numbers) "
-        "with its t interval. `wholeflow compare --precision` adds replications until a "
-        "chosen half-width is reached. Justification of the number of replications: "
+        "with its t interval. `wholeflow compare --precision 5%` chooses the number of "
+        "replications that brings the watched KPIs' confidence intervals within 5 % of their "
+        "means. Justification of the number of replications: "
         f"{TEAM.lower()} (or use --precision)."]
 
 

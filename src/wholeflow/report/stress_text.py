@@ -49,9 +49,10 @@ EVENT_ORDER = [
     "move on, a referral decided, a move into a service, a calendar opening, and the daily "
     "tick that applies capacity changes and looks for circular waits.",
     "Ties: an event's key is (time, subject × 8 + kind), where the subject is the person or "
-    "service the event belongs to; each subject has at most one pending event of a kind, so "
-    "keys are unique and events at the same time run in a fixed order (by subject, then "
-    "kind). The same seed gives bit-identical results.",
+    "service the event belongs to. A person has at most one pending event, a service at most "
+    "one calendar opening, and there is one daily tick, so keys are unique and events at the "
+    "same time run in a fixed order (by subject, then kind). The same seed gives "
+    "bit-identical results.",
     "Competition for places: FIFO within class priority, longest waiter first (2.5.4). "
     "Parallel runs: replications are independent and run serially, on local processes or on "
     "a Dask cluster; each depends only on (model, seed, replication), so results do not "

@@ -96,4 +96,5 @@ def test_site_builds_strict_offline(tmp_path):
         assert (site / page.replace(".md", ".html")).is_file(), page
     api = (site / "reference" / "api.html").read_text(encoding="utf-8")
     assert "Read and validate a model file or a workspace folder" in api  # from the docstring
+    assert ":class:" not in api and "Raises <code>ModelError</code>" in api  # docs/hooks.py
     assert "fonts.googleapis.com" not in (site / "index.html").read_text(encoding="utf-8")

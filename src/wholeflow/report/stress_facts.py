@@ -31,6 +31,8 @@ from wholeflow.model.yaml_lines import load_yaml
 
 #: Top-level model keys that are not input parameters (described elsewhere in the appendix).
 NOT_PARAMETERS = ("name", "description", "scenarios")
+#: libyaml's dumper when PyYAML was built with it (several times faster), else pure Python.
+_Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 #: Packages whose versions can change the numbers or the outputs.
 PACKAGES = ("wholeflow", "numpy", "numba", "scipy", "pandas", "pyarrow", "duckdb", "pydantic",
             "PyYAML", "plotly")
@@ -70,8 +72,8 @@ class ParameterNote:
 def flow(value: Any) -> str:
     """A value as one line of YAML (``{dist: gamma, mean: 2, sd: 1}``, ``seven_day``); numbers
     to 12 significant digits, so ``1.5 × 1.1`` reads 1.65, not 1.6500000000000001."""
-    text = yaml.safe_dump(_tidy(value), default_flow_style=True, width=math.inf,
-                          sort_keys=False)
+    text = yaml.dump(_tidy(value), Dumper=_Dumper, default_flow_style=True, width=1 << 30,
+                     sort_keys=False)
     return text.removesuffix("\n...\n").strip()
 
 

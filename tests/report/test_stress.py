@@ -153,6 +153,33 @@ def test_scenario_files_of_a_workspace_are_diffed_too(tmp_path):
     assert "busier" in found["1.3"] and "+arrivals.in.per_day: 1.65" in found["2.3"]
 
 
+def test_a_removed_service_is_one_change():
+    text = textwrap.dedent("""
+        name: two services
+        start_date: 2025-01-06
+        services:
+          ward: {capacity: 4, length_of_stay: {dist: exponential, mean: 2}}
+          rehab: {length_of_stay: {dist: empirical, values: [2, 3]}}
+        arrivals:
+          in: {service: ward, per_day: 1.5}
+        routes:
+          ward: [{to: home, probability: 0.5}, {to: rehab, probability: 0.5}]
+          rehab: [{to: home, probability: 1}]
+        scenarios:
+          more_beds:
+            remove: [services.rehab]
+            changes: {routes.ward: [{to: home, probability: 1}]}
+    """)
+    model = parse_model(text, "tiny.yaml")
+    diff = facts.scenario_diff(model, "more_beds")
+    removed = [c.path for c in diff if c.removed]
+    assert removed == ["services.rehab", "routes.ward.1", "routes.rehab"]
+    assert ("routes.ward.0.probability", 0.5, 1.0) in [(c.path, c.before, c.after) for c in diff]
+    # a distribution shows only the parameters it uses
+    assert "-services.rehab: {name: null" in facts.diff_text(model, "more_beds")
+    assert "quantiles" not in facts.diff_text(model, "more_beds")
+
+
 def test_list_changes_show_only_the_values_that_moved():
     model = load_model(BOLTON)
     diff = {c.path: (c.before, c.after) for c in facts.scenario_diff(model, "trusted_assessor")}

@@ -39,8 +39,7 @@ API_GROUPS = [
 
 def cli_md() -> str:
     """The command-line reference, one section per command in help order."""
-    from wholeflow.cli.main import app
-
+    app = command_app()
     # typer builds click-style objects (its own copy of click in recent versions): read them by
     # their attributes, not by class
     group: Any = typer.main.get_command(app)
@@ -67,6 +66,19 @@ def cli_md() -> str:
         assert command is not None
         lines += _command_md(name, command, ctx)
     return "\n".join(lines)
+
+
+def command_app() -> typer.Typer:
+    """A fresh app with every command module registered, as ``wholeflow.cli.main`` does (not
+    its ``app`` itself, which a test may have added a command to)."""
+    import importlib
+
+    from wholeflow.cli.main import COMMAND_MODULES
+
+    app = typer.Typer()
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"wholeflow.cli.{name}").register(app)
+    return app
 
 
 def _first_line(text: str | None) -> str:

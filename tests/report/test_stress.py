@@ -245,6 +245,27 @@ def test_appendix_counts_are_not_suppressed_as_small_numbers():
     assert "&lt;8" not in appendix
 
 
+def test_imported_files_are_listed_from_the_store(tmp_path):
+    import pandas as pd
+
+    from wholeflow.data.importer import import_events
+
+    ws = tmp_path / "ws"
+    shutil.copytree(BOLTON, ws, ignore=shutil.ignore_patterns("__pycache__"))
+    log = ws / "data" / "bolton-events.csv"
+    import_events(log, ws)
+    (imported, *others) = facts.data_files(ws)
+    raw = pd.read_csv(log)
+    assert imported.sha256 == hashlib.sha256(log.read_bytes()).hexdigest()
+    assert imported.rows == len(raw)
+    when = pd.to_datetime(raw["timestamp"])
+    assert (imported.first, imported.last) == (f"{when.min():%Y-%m-%d}", f"{when.max():%Y-%m-%d}")
+    assert "in the store" in imported.use
+    # the imported log is not listed a second time as a file of data/
+    assert [f.file for f in others] == sorted(f"measures/{p.name}"
+                                              for p in (ws / "measures").glob("*.csv"))
+
+
 def test_stored_run_gives_replications_and_seed(tmp_path):
     from wholeflow.experiment.compare import compare
     from wholeflow.report.stress import run_facts

@@ -55,6 +55,16 @@ def test_results_colour_by_occupancy_and_delayed_days(small_results):
     assert values["rehab"] == pytest.approx(delayed * 365 / model.run_days)
 
 
+def test_results_colour_by_failure_demand(small_results):
+    model = small_results.model
+    fig = system_map(model, small_results, colour_by="failure_demand")
+    values = {c[0]: c[1] for c in trace(fig, "services").customdata}
+    kpis = small_results.kpis
+    hours = kpis[(kpis.service == "home_care") & (kpis.metric == "failure_demand_hours")]
+    assert values["home_care"] == pytest.approx(hours["value"].mean() * 365 / model.run_days)
+    assert "Failure demand" in fig.data[-1].marker.colorbar.title.text
+
+
 def test_labels_show_places_acceptance_and_referral_days(small_model):
     fig = system_map(small_model)
     texts = [a.text.replace("<br>", " ") for a in fig.layout.annotations]

@@ -1,0 +1,5 @@
+"""Compare (web-core)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,5 @@
+"""Findings (web-core)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,5 @@
+"""Room (web-core)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

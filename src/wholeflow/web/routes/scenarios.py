@@ -1,0 +1,5 @@
+"""Scenarios (web-core)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,41 @@
+"""The app's frame: pages render, errors are plain words, a broken model does not crash it."""
+
+from __future__ import annotations
+
+from wholeflow.web import create_app
+
+
+def test_overview_summarises_the_demo(client):
+    r = client.get("/")
+    assert r.status_code == 200
+    assert "Bolton" in r.text
+    assert "Intermediate Care at Home (IMC@Home)" in r.text
+    assert 'href="#maincontent"' in r.text  # skip link
+    assert "/static/nhsuk/nhsuk-frontend.min.css" in r.text
+
+
+def test_unknown_page_is_a_plain_404(client):
+    r = client.get("/no-such-page")
+    assert r.status_code == 404
+    assert "Page not found" in r.text
+    assert "Traceback" not in r.text
+
+
+def test_static_assets_are_served_from_the_package(client):
+    for path in ("/static/nhsuk/nhsuk-frontend.min.css", "/static/nhsuk/nhsuk-frontend.min.js",
+                 "/static/htmx/htmx.min.js", "/static/htmx/sse.min.js", "/static/js/app.js"):
+        assert client.get(path).status_code == 200, path
+
+
+def test_broken_model_shows_located_problems(demo_workspace):
+    model = demo_workspace / "wholeflow.yaml"
+    text = model.read_text(encoding="utf-8")
+    model.write_text(text.replace("capacity: 17", "capacity: -3", 1), encoding="utf-8")
+    from fastapi.testclient import TestClient
+
+    r = TestClient(create_app(demo_workspace)).get("/")
+    assert r.status_code == 200
+    assert "problem" in r.text
+    assert "wholeflow.yaml" in r.text and "capacity" in r.text
+    line = next(i for i, ln in enumerate(model.read_text().splitlines(), 1) if "capacity: -3" in ln)
+    assert f"line {line}" in r.text

@@ -76,7 +76,8 @@ def service_parameters(model: Model, sid: str) -> list[tuple[str, str]]:
 
     row = services_table(model).iloc[list(model.services).index(sid)]
     svc = model.services[sid]
-    pairs = [(humanise(k), format_cell(v, str(k))) for k, v in row.items() if k != "service"]
+    pairs = [(humanise(k), format_cell(v.item() if hasattr(v, "item") else v, str(k)))
+             for k, v in row.items() if k != "service"]
     triage = svc.referral.triage_time
     if triage is not None:
         pairs.insert(5, ("Triage time, days (mean)", format_cell(float(triage.mean()))))

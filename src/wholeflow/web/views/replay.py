@@ -204,3 +204,67 @@ def data_span(stays: pd.DataFrame) -> tuple[pd.Timestamp, pd.Timestamp] | None:
     if values.empty:
         return None
     return pd.Timestamp(values.min()), pd.Timestamp(values.max())
+
+
+@dataclass(frozen=True)
+class Place:
+    """A service or exit on the replay's map: id, words, kind and position (0 to 1 each way)."""
+
+    id: str
+    label: str
+    kind: str
+    x: float
+    y: float
+
+
+def place_layout(stays: pd.DataFrame, model: Any = None) -> list[Place]:
+    """Services and exits laid out left to right as the system map lays them out (the model's
+    graph when there is a model, else the moves seen in ``stays``)."""
+    from wholeflow.report.layout import layered_layout
+
+    if model is not None:
+        from wholeflow.report.graph import display_name, system_graph
+
+        graph = system_graph(model)
+        ids = [n.id for n in graph.nodes]
+        kinds = {n.id: n.kind for n in graph.nodes}
+        labels = {n.id: display_name(model, n.id) for n in graph.nodes if n.kind != "arrival"}
+        edges = [(e.source, e.target) for e in graph.edges]
+        first = [n for n in ids if kinds[n] == "arrival"]
+    else:
+        ids = _default_places(stays)
+        services = set(stays["service"].astype(str))
+        kinds = {n: "service" if n in services else "exit" for n in ids}
+        labels = {n: n.replace("_", " ").capitalize() for n in ids}
+        edges = ([(str(a), str(b)) for a, b in stays[["service", "destination"]].dropna()
+                  .drop_duplicates().itertuples(index=False, name=None)]
+                 if "destination" in stays else [])
+        first = []
+    last = [n for n in ids if kinds[n] == "exit"]
+    layout = layered_layout(ids, edges, first=first, last=last)
+    shown = [n for n in ids if kinds[n] != "arrival"]
+    xs = [layout.x[n] for n in shown]
+    ys = [layout.y[n] for n in shown]
+    x0, x1 = min(xs, default=0.0), max(xs, default=1.0)
+    y0, y1 = min(ys, default=0.0), max(ys, default=1.0)
+    return [Place(n, labels[n], kinds[n], (layout.x[n] - x0) / ((x1 - x0) or 1.0),
+                  (y1 - layout.y[n]) / ((y1 - y0) or 1.0)) for n in shown]
+
+
+def daily_counts(replay: Replay, labels: dict[str, str], services: Sequence[str]
+                 ) -> pd.DataFrame:
+    """The table behind the replay: at each whole day of the window, per service, people in
+    care, delayed and waiting."""
+    rows = []
+    for k, t in enumerate(replay.times):
+        if not float(t).is_integer():
+            continue
+        when = replay.start + pd.Timedelta(days=float(t))
+        for sid in services:
+            c = replay.counts[k].get(sid)
+            if c is None:
+                continue
+            rows.append({"day": when, "service": labels.get(sid, sid),
+                         "in_care": c["in_care"], "delayed": c["delayed"],
+                         "waiting": c["waiting"]})
+    return pd.DataFrame(rows, columns=["day", "service", "in_care", "delayed", "waiting"])

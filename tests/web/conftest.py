@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 
@@ -60,7 +61,10 @@ class WebClient(TestClient):
         """POST ``data`` to ``url`` as a form, with the CSRF field."""
         items = list(data.items()) if isinstance(data, dict) else list(data or [])
         items.append(("csrf_token", self.csrf()))
-        return self.post(url, data=items, files=files, **kw)  # type: ignore[arg-type]
+        if files is not None:  # multipart: httpx takes the fields as a dict
+            return self.post(url, data=dict(items), files=files, **kw)
+        return self.post(url, content=urlencode(items), headers={  # pairs may repeat a name
+            "content-type": "application/x-www-form-urlencoded"}, **kw)
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from wholeflow.measure import load_measures, measure_spc
+from wholeflow.measure.icons import ICON_WORDS
 
 LOS = "darley_court_los"
 DATES = "imc_discharge_dates"
@@ -39,7 +40,10 @@ def test_each_measure_has_its_chart_icons_points_and_cycles(client, demo_workspa
         result = measure_spc(measure, demo_workspace)
         assert f'id="measure-{mid}"' in page.text
         assert table_rows(page.text, mid) == len(result.points)
-        assert f'alt="Variation: ' in page.text
+        icons = re.search(rf'id="icons-{mid}">(.*?)</div>', page.text, re.S).group(1)
+        assert f'alt="Variation: {ICON_WORDS[result.variation_icon]}"' in icons
+        if result.assurance_icon:
+            assert f'alt="Assurance: {ICON_WORDS[result.assurance_icon]}"' in icons
         latest = re.search(rf'id="latest-{mid}">([^<]*)<', page.text).group(1)
         assert latest == f"{result.points['value'].iloc[-1]:,.1f}"
         texts = json.dumps(figure(page.text, mid))

@@ -5,7 +5,7 @@
 (function () {
   'use strict';
   var NS = 'http://www.w3.org/2000/svg';
-  var W = 1200, H = 640, LEFT = 130, RIGHT = 120, TOP = 90, BOTTOM = 80;
+  var W = 1200, H = 640, LEFT = 130, RIGHT = 120;
   var COLOURS = { in_care: '#005eb8', delayed: '#ed8b00', waiting: '#ffffff', left: '#768692' };
   var source = document.getElementById('replay-data');
   var svg = document.getElementById('replay-stage');
@@ -18,7 +18,7 @@
   var countsBody = document.querySelector('#replay-counts tbody');
   var still = window.matchMedia && window.matchMedia('(prefers-reduced-motion: reduce)').matches;
   var start = Date.parse(data.start.length === 19 ? data.start : data.start.slice(0, 19));
-  var k = 0, playing = false, timer = null, dots = new Map(), centres = [], countText = [];
+  var k = 0, playing = false, timer = null, dots = new Map(), centres = [], countText = [], queueBar = [];
 
   function el(name, attrs, parent) {
     var node = document.createElementNS(NS, name);
@@ -27,37 +27,72 @@
     return node;
   }
 
-  // the map: services as circles, exits as squares, a count line under each service
+  // the map: services as circles sized by the most people they hold in the window, exits
+  // as squares; each column of the map is stacked with room for a name above and counts below
+  var peak = places.map(function () { return 0; });
+  frames.forEach(function (f) {
+    places.forEach(function (p, i) {
+      var c = f.c[p.id];
+      if (c) peak[i] = Math.max(peak[i], c.in_care + c.delayed + c.left);
+    });
+  });
+  var radius = places.map(function (p, i) {
+    return p.kind === 'service' ? Math.max(22, 4.1 * Math.sqrt(peak[i] + 1) + 8) : Math.max(18, 3 * Math.sqrt(peak[i] + 1) + 8);
+  });
+  var columns = {};
+  places.forEach(function (p, i) { (columns[p.x] = columns[p.x] || []).push(i); });
+  var ROOM = 46, tallest = 0;
+  Object.keys(columns).forEach(function (x) {
+    columns[x].sort(function (a, b) { return places[a].y - places[b].y; });
+    var h = columns[x].reduce(function (sum, i) { return sum + 2 * radius[i] + ROOM; }, 0);
+    tallest = Math.max(tallest, h);
+  });
+  H = Math.max(420, tallest + 40);
+  svg.setAttribute('viewBox', '0 0 ' + W + ' ' + H);
+  Object.keys(columns).forEach(function (x) {
+    var ids = columns[x];
+    var h = ids.reduce(function (sum, i) { return sum + 2 * radius[i] + ROOM; }, 0);
+    var y = (H - h) / 2;
+    ids.forEach(function (i) {
+      centres[i] = { x: LEFT + parseFloat(x) * (W - LEFT - RIGHT), y: y + 24 + radius[i] };
+      y += 2 * radius[i] + ROOM;
+    });
+  });
   var ground = el('g', {}, svg), layer = el('g', {}, svg);
   places.forEach(function (p, i) {
-    var x = LEFT + p.x * (W - LEFT - RIGHT), y = TOP + p.y * (H - TOP - BOTTOM);
-    centres[i] = { x: x, y: y };
+    var x = centres[i].x, y = centres[i].y, r = radius[i];
     if (p.kind === 'service') {
-      el('circle', { cx: x, cy: y, r: 58, fill: '#f0f4f5', stroke: '#aeb7bd', 'stroke-width': 1.5 }, ground);
+      el('circle', { cx: x, cy: y, r: r, fill: '#f0f4f5', stroke: '#aeb7bd', 'stroke-width': 1.5 }, ground);
+      // the queue: a bar beside the service, three units per person waiting for it
+      queueBar[i] = el('rect', { x: x - r - 14, y: y + r, width: 7, height: 0, fill: '#4c6272' }, ground);
     } else {
-      el('rect', { x: x - 34, y: y - 34, width: 68, height: 68, fill: '#f0f4f5', stroke: '#aeb7bd' }, ground);
+      el('rect', { x: x - r, y: y - r, width: 2 * r, height: 2 * r, fill: '#f0f4f5', stroke: '#aeb7bd' }, ground);
     }
-    var label = el('text', { x: x, y: y - 64, 'text-anchor': 'middle', 'font-size': 13, 'font-weight': 600, fill: '#212b32' }, ground);
+    var label = el('text', { x: x, y: y - r - 7, 'text-anchor': 'middle', 'font-size': 13, 'font-weight': 600, fill: '#212b32' }, ground);
     label.textContent = p.label.split(' (')[0];
-    countText[i] = el('text', { x: x, y: y + 76, 'text-anchor': 'middle', 'font-size': 12, fill: '#212b32' }, ground);
+    countText[i] = el('text', { x: x, y: y + r + 16, 'text-anchor': 'middle', 'font-size': 12, fill: '#212b32' }, ground);
   });
 
   function slot(place, state, j) {
     var c = centres[place];
-    if (state === 'waiting') {  // a queue in columns to the left of the service
-      return { x: c.x - 72 - Math.floor(j / 10) * 7, y: c.y - 32 + (j % 10) * 7 };
+    if (state === 'waiting') {  // a queue in columns of ten to the left of the service
+      return { x: c.x - radius[place] - 24 - Math.floor(j / 10) * 7, y: c.y - 32 + (j % 10) * 7 };
     }
     var r = 3.9 * Math.sqrt(j + 0.5), a = j * 2.39996;  // a sunflower: dense, no overlaps
     return { x: c.x + r * Math.cos(a), y: c.y + r * Math.sin(a) };
   }
 
   function targets(frame) {
-    var seen = {}, out = new Map();
-    for (var n = 0; n < frame.p.length; n++) {
+    // people in care fill each circle from the centre; delayed people ring them outside
+    var inCare = {}, seen = {}, out = new Map(), n;
+    for (n = 0; n < frame.p.length; n++) {
+      if (states[frame.s[n]] === 'in_care') inCare[frame.l[n]] = (inCare[frame.l[n]] || 0) + 1;
+    }
+    for (n = 0; n < frame.p.length; n++) {
       var state = states[frame.s[n]], key = frame.l[n] + ':' + state;
       var j = seen[key] || 0;
       seen[key] = j + 1;
-      var at = slot(frame.l[n], state, j);
+      var at = slot(frame.l[n], state, state === 'delayed' ? j + (inCare[frame.l[n]] || 0) : j);
       at.state = state;
       out.set(frame.p[n], at);
     }
@@ -125,6 +160,9 @@
       var c = frame.c[p.id] || { in_care: 0, delayed: 0, waiting: 0, left: 0 };
       if (p.kind === 'service') {
         countText[i].textContent = (c.in_care + c.delayed) + ' here · ' + c.delayed + ' delayed · ' + c.waiting + ' waiting';
+        var tall = Math.min(3 * c.waiting, 2 * radius[i] + 40);
+        queueBar[i].setAttribute('height', tall.toFixed(1));
+        queueBar[i].setAttribute('y', (centres[i].y + radius[i] - tall).toFixed(1));
         rows.push('<tr class="nhsuk-table__row"><th scope="row" class="nhsuk-table__cell">' + escapeText(p.label) +
           '</th><td class="nhsuk-table__cell nhsuk-table__cell--numeric">' + c.in_care +
           '</td><td class="nhsuk-table__cell nhsuk-table__cell--numeric">' + c.delayed +

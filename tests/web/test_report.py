@@ -21,7 +21,7 @@ def test_page_lists_what_the_downloads_hold(client):
     assert "Bolton Intermediate Tier: 8 services" in contents
     assert "None yet: volumes expected from the model" in contents
     assert ">7<" in contents  # findings
-    assert "darley_court_los, imc_discharge_dates" in contents
+    assert "2: Darley Court length of stay, IMC@Home discharge dates set" in contents
     assert 'href="/report/download.html?suppress=auto"' in page.text
 
 
@@ -39,6 +39,7 @@ def test_html_report_of_the_model_alone(client):
 
 def test_report_and_workbook_of_a_stored_run(client, demo_workspace):
     add_run(demo_workspace)
+    assert "The newest baseline run (baseline)" in client.get("/report").text
     page = client.get("/report?run=baseline")
     assert "Stored run baseline" in page.text
     html = client.get("/report/download.html?run=baseline").text

@@ -16,7 +16,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
 from wholeflow.web.templating import render
-from wholeflow.web.views.common import run_choices
+from wholeflow.web.views.common import run_choices, stored_run
 
 router = APIRouter()
 
@@ -33,12 +33,23 @@ def report_page(request: Request, run: str | None = None, suppress: str = "auto"
     _suppress(suppress)
     if run and run not in runs:
         _unknown(run, runs)
-    measures = sorted(p.stem for p in ws.measures_dir.glob("*.yaml")) \
-        if ws.measures_dir.is_dir() else []
     return render(request, "report.html", model=model, runs=runs, run=run or "",
-                  suppress=suppress, findings=len(ws.findings()), measures=measures,
+                  newest=stored_run(ws.root, None)[0] if runs and not run else None,
+                  measures=_measure_names(ws),
+                  suppress=suppress, findings=len(ws.findings()),
                   has_data=ws.has_data(),
                   query=_query(run, suppress))
+
+
+def _measure_names(ws: Any) -> list[str]:
+    """The measures' names (their file names when the register has problems)."""
+    from wholeflow.errors import ModelError
+    from wholeflow.measure import load_measures
+
+    try:
+        return [m.name for m in load_measures(ws.root).values()]
+    except ModelError:
+        return sorted(p.stem for p in ws.measures_dir.glob("*.yaml"))
 
 
 def _query(run: str | None, suppress: str) -> str:

@@ -69,8 +69,11 @@ def test_kpis_with_confidence_intervals_come_from_the_stored_run(run_client, dem
     assert row, "no delayed-days row in the KPI table"
     cells = re.findall(r"<td[^>]*>([^<]*)</td>", row.group(1))
     assert cells[0] == f"{s['mean'].iloc[0]:,.0f}"
-    assert cells[1] == f"{s['ci_low'].iloc[0]:,.0f}" and cells[2] == f"{s['ci_high'].iloc[0]:,.0f}"
-    assert cells[3] == "2"  # replications
+    assert cells[1] == f"{s['ci_low'].iloc[0]:,.0f} to {s['ci_high'].iloc[0]:,.0f}"
+    assert "Means over 2 replications" in page.text
+    occupancy = re.search(r">Occupancy \(share of places\)</th><td[^>]*>(\d+)%</td>", page.text)
+    util = kpis[(kpis.service == "acute") & (kpis.metric == "utilisation")]["value"].mean()
+    assert occupancy and int(occupancy.group(1)) == round(util * 100)
 
 
 def test_delayed_days_by_cause_and_target_add_up(run_client, demo_workspace):

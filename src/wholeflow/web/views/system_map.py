@@ -91,19 +91,25 @@ def _routes_out(model: Model, sid: str) -> pd.DataFrame:
 
 
 def service_kpis(kpis: pd.DataFrame | None, sid: str) -> pd.DataFrame | None:
-    """The service's KPIs: mean and 95 % confidence interval over replications."""
+    """The service's KPIs: mean and 95 % confidence interval over replications, as text
+    (shares as percentages)."""
     if not isinstance(kpis, pd.DataFrame) or not len(kpis):
         return None
     mine = kpis[(kpis["service"] == sid) & kpis["metric"].isin(list(SERVICE_KPIS))]
     if mine.empty:
         return None
+    from wholeflow.report.tabulate import format_cell
+
     summary = summarise_kpis(mine)
     summary["order"] = summary["metric"].map(list(SERVICE_KPIS).index)
     summary = summary.sort_values("order")
-    return pd.DataFrame({"KPI": summary["metric"].map(SERVICE_KPIS),
-                         "mean": summary["mean"], "ci_low": summary["ci_low"],
-                         "ci_high": summary["ci_high"], "replications": summary["n"]}
-                        ).reset_index(drop=True)
+    rows = []
+    for metric, mean, low, high in summary[["metric", "mean", "ci_low", "ci_high"]].itertuples(
+            index=False, name=None):
+        rows.append({"KPI": SERVICE_KPIS[metric], "mean": format_cell(mean, metric),
+                     "95 % CI": (f"{format_cell(low, metric)} to {format_cell(high, metric)}"
+                                 if low == low else "–")})
+    return pd.DataFrame(rows, columns=["KPI", "mean", "95 % CI"])
 
 
 def delays_by_cause_and_target(delays: pd.DataFrame | None, model: Model, sid: str,

@@ -44,10 +44,9 @@
     if (target.id === 'service-panel') {
       document.querySelectorAll('#service-list a').forEach(function (a) { a.removeAttribute('aria-current'); });
       var heading = target.querySelector('#service-name');
-      var name = heading ? heading.textContent : '';
-      document.querySelectorAll('#service-list a').forEach(function (a) {
-        if (a.textContent === name) a.setAttribute('aria-current', 'true');
-      });
+      var sid = heading ? heading.getAttribute('data-service') : '';
+      var chosen = document.querySelector('#service-list a[data-service="' + sid + '"]');
+      if (chosen) chosen.setAttribute('aria-current', 'true');
       target.focus();
     }
   });

@@ -44,7 +44,8 @@ def _card(request: Request, measure: Any, error: ValueProblem | None = None,
     root = request.app.state.ws.root
     card: dict[str, Any] = {"m": measure, "error": error, "entered": entered or {},
                             "file": None, "pdsa": nhs_table(pdsa_table(measure),
-                                                            f"PDSA cycles of {measure.name}")}
+                                                            f"PDSA cycles of {measure.name}",
+                                                            hide_caption=True)}
     path = csv_path(measure, root)
     if path is not None:
         card["file"] = request.app.state.ws.relative(path)

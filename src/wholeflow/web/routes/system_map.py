@@ -131,8 +131,9 @@ def _panel(request: Request, model: Any, sid: str, results: Any) -> dict[str, An
     return {
         "info": info,
         "kpis": nhs_table(info.kpis, f"KPIs of {info.name}, means with 95 % confidence "
-                                     "intervals", table_id="service-kpis"),
+                                     "intervals", table_id="service-kpis", hide_caption=True),
         "delays": nhs_table(info.delays, f"Delayed days a year at {info.name}, by the service "
-                                         "waited for and the cause", table_id="service-delays"),
+                                         "waited for and the cause", table_id="service-delays",
+                         hide_caption=True),
         "routes": nhs_table(info.routes, f"Routes out of {info.name}"),
     }

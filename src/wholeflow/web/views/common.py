@@ -24,8 +24,11 @@ MAX_ROWS = 200
 
 
 def nhs_table(df: pd.DataFrame | None, caption: str = "", *, max_rows: int = MAX_ROWS,
-              threshold: int | None = None, table_id: str = "") -> Markup:
-    """``df`` as an NHS-styled, accessible HTML table (empty markup for no table)."""
+              threshold: int | None = None, table_id: str = "",
+              hide_caption: bool = False) -> Markup:
+    """``df`` as an NHS-styled, accessible HTML table (empty markup for no table).
+
+    ``hide_caption`` keeps the caption for screen readers only (when a heading says it)."""
     if df is None:
         return Markup("")
     counts = set(sup.count_columns(df))
@@ -46,7 +49,8 @@ def nhs_table(df: pd.DataFrame | None, caption: str = "", *, max_rows: int = MAX
             else:
                 cells.append(f'<td class="{cls}">{escape(text)}</td>')
         rows.append('<tr class="nhsuk-table__row">' + "".join(cells) + "</tr>")
-    cap = (f'<caption class="nhsuk-table__caption">{escape(caption)}</caption>'
+    hidden = " nhsuk-u-visually-hidden" if hide_caption else ""
+    cap = (f'<caption class="nhsuk-table__caption{hidden}">{escape(caption)}</caption>'
            if caption else "")
     more = ""
     if len(df) > max_rows:

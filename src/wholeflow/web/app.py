@@ -31,7 +31,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, StreamingResponse
+from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request as StarletteRequest
@@ -80,6 +80,7 @@ def create_app(workspace: str | Path, *, token: str | None = None, host: str = "
     app.state.events = EventBroker()
     app.state.settings = settings
     app.state.runs = _run_queue(app)
+    app.add_api_route("/static/plotly/plotly.min.js", plotly_js, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     for module in _route_modules():
         app.include_router(module.router)
@@ -95,6 +96,19 @@ def create_app(workspace: str | Path, *, token: str | None = None, host: str = "
 
     app.add_middleware(Guard, settings=settings, page=error_page)
     return app
+
+
+_PLOTLY: list[bytes] = []
+
+
+def plotly_js() -> Response:
+    """plotly.js from the installed plotly package (served from here: never a CDN)."""
+    if not _PLOTLY:
+        from plotly.offline import get_plotlyjs
+
+        _PLOTLY.append(get_plotlyjs().encode("utf-8"))
+    return Response(_PLOTLY[0], media_type="text/javascript",
+                    headers={"Cache-Control": "public, max-age=86400"})
 
 
 def _run_queue(app: FastAPI) -> Any:

@@ -73,10 +73,10 @@ class EventBroker:
         with self._lock:
             return len(self._subscribers)
 
-    def publish(self, name: str, **data: Any) -> Event:
-        """Send event ``name`` with ``data`` to every subscriber (from any thread)."""
+    def publish(self, event_name: str, /, **data: Any) -> Event:
+        """Send event ``event_name`` with ``data`` to every subscriber (from any thread)."""
         with self._lock:
-            event = Event(next(self._ids), name, data)
+            event = Event(next(self._ids), event_name, data)
             subscribers = list(self._subscribers)
             listeners = list(self._listeners)
         for sub in subscribers:

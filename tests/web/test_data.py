@@ -151,3 +151,30 @@ def test_a_file_that_cannot_be_read_says_why(client, demo_workspace):
     page = client.get("/data/map?file=broken.xlsx")
     assert page.status_code == 400
     assert "This file cannot be read" in page.text
+
+
+def test_every_diagnostic_has_a_table_and_the_bars_match_it(client, demo_workspace):
+    import json
+
+    from wholeflow import diagnose, import_events
+
+    import_events(demo_workspace / "data" / "bolton-events.csv", demo_workspace)
+    page = client.get("/data")
+    assert page.status_code == 200
+    tables = diagnose(demo_workspace)
+    for key, df in tables.items():
+        if len(df):
+            assert f'id="diag-{key}"' in page.text  # each diagnostic shown, with its table
+    found = re.search(r'id="fig-referrals-data">(.*?)</script>', page.text, re.S)
+    bars = json.loads(found.group(1).replace("<\\/", "</"))["data"][0]
+    referrals = tables["referrals"]
+    referrals = referrals[referrals["service"].notna() & (referrals["service"] != "all")]
+    x = bars["x"]
+    if isinstance(x, dict):  # plotly sends numbers as a typed array
+        import base64
+
+        import numpy as np
+
+        x = np.frombuffer(base64.b64decode(x["bdata"]), dtype=x["dtype"]).tolist()
+    assert sorted(x) == pytest.approx(sorted(referrals["failure_demand_hours"]))
+    assert "Darley Court (nursing-led community beds)" in bars["y"]  # names, not ids

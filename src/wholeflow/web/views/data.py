@@ -62,6 +62,21 @@ DIAGNOSTIC_TITLES: dict[str, str] = {
 }
 
 
+#: Diagnostics the report draws no chart for: one number per service as a bar chart
+#: (column, title, unit).
+SERVICE_BARS: dict[str, tuple[str, str, str]] = {
+    "referrals": ("failure_demand_hours", "Failure demand: clinical hours on rejected referrals",
+                  "hours"),
+    "occupancy": ("mean_occupancy", "Mean occupancy at midnight", "people"),
+    "daily_census": ("mean_delayed_occupancy", "People ready to move on but still there, "
+                                               "mean at midnight", "people"),
+    "readmissions": ("readmission_rate", "Share of journeys followed by a readmission",
+                     "share"),
+    "weekend_waits": ("share_over_weekend", "Share of referrals waiting over a weekend",
+                      "share"),
+}
+
+
 def upload_name(filename: str | None) -> str:
     """A safe file name for an upload (no folders, plain characters), or DataError naming the
     types the importer reads."""
@@ -179,11 +194,31 @@ def diagnostic_blocks(tables: Mapping[str, pd.DataFrame], model: Any,
     for key, df in tables.items():
         if not isinstance(df, pd.DataFrame) or not len(df) or "person" in df.columns:
             continue
+        table = readable_table(key, df)
         try:
-            fig = diagnostic_chart(key, df, names, model, threshold)
+            fig = diagnostic_chart(key, df, names, model, threshold) or _service_bar(
+                key, table, names)
         except (KeyError, ValueError, TypeError):  # a table shaped unlike the report expects
             fig = None
+        if "service" in table.columns and names:
+            table = table.assign(service=table["service"].map(lambda v: names.get(v, v)))
         out.append(DiagnosticBlock(key, DIAGNOSTIC_TITLES.get(key, key.replace("_", " ")
-                                                               .capitalize()),
-                                   fig, readable_table(key, df)))
+                                                               .capitalize()), fig, table))
     return out
+
+
+def _service_bar(key: str, df: pd.DataFrame, names: Mapping[str, str]) -> Any:
+    """A bar per service for the diagnostics listed in :data:`SERVICE_BARS`, else None."""
+    from wholeflow.report.charts import summary_bar
+
+    if key not in SERVICE_BARS or "service" not in df.columns:
+        return None
+    column, title, unit = SERVICE_BARS[key]
+    if column not in df.columns:
+        return None
+    rows = df[df["service"].notna() & (df["service"].astype(str) != "all")]
+    values = pd.Series(rows[column].astype(float).to_numpy(),
+                       index=[names.get(str(v), str(v)) for v in rows["service"]])
+    if unit == "share":
+        values, unit = values * 100, "%"
+    return summary_bar(values.sort_values(ascending=False), title, unit)

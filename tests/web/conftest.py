@@ -1,7 +1,7 @@
 """Fixtures of the web app's tests.
 
 - ``demo_workspace``: a fresh copy of the Bolton example (as ``wholeflow demo`` makes it).
-- ``client``: a :class:`WebClient` (FastAPI TestClient) on that workspace;
+- ``client``: a :class:`WebClient` (FastAPI TestClient) on that workspace, runs in-process;
   ``client.form(url, data)`` posts a form with the page's CSRF token, as a browser would.
 - ``serve`` (fixture giving ``serve(workspace, **create_app_options)``): a context manager
   running uvicorn on a free loopback port in a thread (ready when uvicorn says it started;
@@ -76,7 +76,7 @@ def demo_workspace(tmp_path: Path) -> Path:
 @pytest.fixture
 def client(demo_workspace: Path) -> Iterator[WebClient]:
     """A test client on the demo workspace (localhost, no token)."""
-    with WebClient(create_app(demo_workspace), follow_redirects=False) as c:
+    with WebClient(create_app(demo_workspace, workers=1), follow_redirects=False) as c:
         yield c
 
 

@@ -17,7 +17,8 @@ __all__ = ["create_app"]
 
 
 def create_app(workspace: str | Path, *, token: str | None = None, host: str = "127.0.0.1",
-               max_upload_mb: float = 50, warm: bool = False) -> FastAPI:
+               max_upload_mb: float = 50, warm: bool = False,
+               workers: int | None = None) -> FastAPI:
     """The web app serving ``workspace``; see :func:`wholeflow.web.app.create_app`."""
     try:
         from wholeflow.web.app import create_app as _create
@@ -25,4 +26,5 @@ def create_app(workspace: str | Path, *, token: str | None = None, host: str = "
         from wholeflow.errors import MissingExtraError
 
         raise MissingExtraError(f"the web app ({err.name} is missing)", "web") from None
-    return _create(workspace, token=token, host=host, max_upload_mb=max_upload_mb, warm=warm)
+    return _create(workspace, token=token, host=host, max_upload_mb=max_upload_mb, warm=warm,
+                   workers=workers)

@@ -48,12 +48,14 @@ STATIC = Path(__file__).parent / "static"
 
 
 def create_app(workspace: str | Path, *, token: str | None = None, host: str = "127.0.0.1",
-               max_upload_mb: float = 50, warm: bool = False) -> FastAPI:
+               max_upload_mb: float = 50, warm: bool = False,
+               workers: int | None = None) -> FastAPI:
     """The web app serving ``workspace`` (a folder; it need not hold a valid model).
 
     ``token``: required on every request when given; a host other than 127.0.0.1/localhost
     without a token is refused (``wholeflow serve`` generates one). ``max_upload_mb`` bounds
     every request body. ``warm`` compiles the simulation kernel in a background thread at start.
+    ``workers``: worker processes for runs (default: every core).
     """
     root = Path(workspace)
     if not root.is_dir():
@@ -79,7 +81,7 @@ def create_app(workspace: str | Path, *, token: str | None = None, host: str = "
     app.state.ws = Workspace(root)
     app.state.events = EventBroker()
     app.state.settings = settings
-    app.state.runs = _run_queue(app)
+    app.state.runs = _run_queue(app, workers)
     app.add_api_route("/static/plotly/plotly.min.js", plotly_js, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     for module in _route_modules():
@@ -111,12 +113,10 @@ def plotly_js() -> Response:
                     headers={"Cache-Control": "public, max-age=86400"})
 
 
-def _run_queue(app: FastAPI) -> Any:
-    try:
-        from wholeflow.web.runs import RunQueue
-    except ImportError:  # the run queue lands after the skeleton
-        return None
-    return RunQueue(app.state.ws, app.state.events)
+def _run_queue(app: FastAPI, workers: int | None) -> Any:
+    from wholeflow.web.runs import RunQueue
+
+    return RunQueue(app.state.ws, app.state.events, workers)
 
 
 def _route_modules() -> list[Any]:

@@ -103,7 +103,7 @@ def _serve(workspace: Path, **options: Any) -> Iterator[LiveServer]:
     app = create_app(workspace, **options)
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           lifespan="on"))
+                                           lifespan="on", timeout_graceful_shutdown=5))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:  # wait on uvicorn's own readiness flag
@@ -119,7 +119,7 @@ def _serve(workspace: Path, **options: Any) -> Iterator[LiveServer]:
 
 @pytest.fixture
 def live_server(demo_workspace: Path) -> Iterator[LiveServer]:
-    with _serve(demo_workspace) as server:
+    with _serve(demo_workspace, workers=1) as server:
         yield server
 
 

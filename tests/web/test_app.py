@@ -39,3 +39,47 @@ def test_broken_model_shows_located_problems(demo_workspace):
     assert "wholeflow.yaml" in r.text and "capacity" in r.text
     line = next(i for i, ln in enumerate(model.read_text().splitlines(), 1) if "capacity: -3" in ln)
     assert f"line {line}" in r.text
+
+
+def test_a_bug_is_a_plain_500_page_without_traceback(demo_workspace, monkeypatch):
+    from fastapi.testclient import TestClient
+
+    from wholeflow.web.state import Workspace
+
+    def broken(self):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(Workspace, "run_manifests", broken)
+    r = TestClient(create_app(demo_workspace), raise_server_exceptions=False).get("/")
+    assert r.status_code == 500
+    assert "Sorry, there is a problem with the app" in r.text
+    assert "secret internals" not in r.text and "Traceback" not in r.text
+
+
+def test_malformed_form_body_is_a_4xx(client):
+    r = client.post("/findings", content=b"\xff\xfe%%%", headers={
+        "content-type": "multipart/form-data; boundary=x", "X-CSRF-Token": client.csrf()})
+    assert 400 <= r.status_code < 500
+
+
+def test_workspace_that_is_not_a_folder_is_refused(tmp_path):
+    import pytest
+
+    from wholeflow.errors import WholeflowError
+
+    with pytest.raises(WholeflowError, match="is not a folder"):
+        create_app(tmp_path / "missing")
+
+
+def test_folder_without_a_model_still_serves(tmp_path):
+    from fastapi.testclient import TestClient
+
+    r = TestClient(create_app(tmp_path)).get("/")
+    assert r.status_code == 200
+    assert "without wholeflow.yaml" in r.text
+
+
+def test_overview_counts_runs_and_findings(client):
+    r = client.get("/")
+    assert 'id="runs-count">0<' in r.text
+    assert "No data imported yet" in r.text

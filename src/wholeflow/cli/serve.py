@@ -76,7 +76,9 @@ def serve(
     if host in LOCAL:
         console.print("only this computer can open it; for a room, use --host 0.0.0.0",
                       style="dim", highlight=False)
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    # open event streams never end by themselves: give them 3 s on Ctrl-C, then close them
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False,
+                timeout_graceful_shutdown=3)
 
 
 def register(app: typer.Typer) -> None:

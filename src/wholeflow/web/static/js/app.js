@@ -20,3 +20,7 @@ document.body.addEventListener('htmx:sseMessage', (e) => {
   if (!say || !live) return;
   try { live.textContent = say(JSON.parse(e.detail.data)); } catch (err) { /* not JSON */ }
 });
+
+// The page says when it is listening to the room (tests and the status line wait on it).
+document.body.addEventListener('htmx:sseOpen', () => { document.body.dataset.sse = 'open'; });
+document.body.addEventListener('htmx:sseError', () => { document.body.dataset.sse = 'retrying'; });

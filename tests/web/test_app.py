@@ -83,3 +83,15 @@ def test_overview_counts_runs_and_findings(client):
     r = client.get("/")
     assert 'id="runs-count">0<' in r.text
     assert "No data imported yet" in r.text
+
+
+def test_kernel_warm_up_runs_in_the_background():
+    import sys
+
+    from wholeflow.web.app import start_warm_up
+
+    thread = start_warm_up()
+    assert thread.daemon  # never holds the server open
+    thread.join(600)
+    assert not thread.is_alive()
+    assert "wholeflow.experiment._warm" in sys.modules  # the kernel is loaded in this process

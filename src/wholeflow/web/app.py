@@ -126,9 +126,20 @@ def _route_modules() -> list[Any]:
 
 
 def start_warm_up() -> threading.Thread:
-    """Compile (or load from cache) the simulation kernel in a background thread."""
+    """Compile (or load from numba's cache) the simulation kernel in a background thread.
+
+    Uses ``wholeflow.precompile`` where this version has it (it compiles the kernel groups in
+    child processes, in parallel), then loads the kernel into this process by running the
+    workers' tiny warm-up model, so the first run from the app finds it ready.
+    """
     def work() -> None:
         try:
+            try:
+                ahead = importlib.import_module("wholeflow.precompile")
+            except ImportError:
+                ahead = None
+            if ahead is not None:
+                ahead.precompile(wait=True)
             importlib.import_module("wholeflow.experiment._warm")
         except Exception:  # warming is an optimisation: never stop the app over it
             log.debug("kernel warm-up failed", exc_info=True)

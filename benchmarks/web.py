@@ -128,6 +128,7 @@ def load_test() -> dict[str, float]:
             pages = [p for p in PAGES if httpx.get(base + p, timeout=60).status_code == 200]
             per_viewer = -(-REQUESTS // VIEWERS)
             latencies: list[float] = []
+            by_page: dict[str, list[float]] = {p: [] for p in pages}
             errors: list[str] = []
             events = [0] * VIEWERS
             lock = threading.Lock()
@@ -161,9 +162,11 @@ def load_test() -> dict[str, float]:
                         except httpx.HTTPError as err:
                             with lock:
                                 errors.append(f"{path}: {err}")
-                        mine.append(time.perf_counter() - t)
+                        mine.append((path, time.perf_counter() - t))
                 with lock:
-                    latencies.extend(mine)
+                    latencies.extend(x for _, x in mine)
+                    for path, x in mine:
+                        by_page[path].append(x)
 
             def facilitator() -> None:
                 with httpx.Client(base_url=base, timeout=30) as c:
@@ -197,10 +200,17 @@ def load_test() -> dict[str, float]:
                     "p95": latencies[int(0.95 * (len(latencies) - 1))] * 1000,
                     "max": latencies[-1] * 1000, "errors": len(errors),
                     "events_min": min(events), "events_max": max(events),
-                    "first_errors": errors[:5]}  # type: ignore[dict-item]
+                    "first_errors": errors[:5],  # type: ignore[dict-item]
+                    "by_page": {p: (statistics.median(v) * 1000, _p95(v) * 1000)  # type: ignore[dict-item]
+                                for p, v in by_page.items() if v}}
         finally:
             proc.terminate()
             proc.wait(60)
+
+
+def _p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[int(0.95 * (len(ordered) - 1))]
 
 
 # -- 3. cold first answer ----------------------------------------------------------------------
@@ -259,6 +269,8 @@ def main() -> None:
         rows.append((f"{VIEWERS} viewers, {r['requests']} requests: p50 / p95 (max)",
                      f"{r['p50']:.0f} / {r['p95']:.0f} ms ({r['max']:.0f})", "p95 < 300 ms"))
         rows.append(("errors", f"{r['errors']}", "0"))
+        print("  per page, p50 / p95 ms: " + ", ".join(
+            f"{p} {a:.0f}/{b:.0f}" for p, (a, b) in r["by_page"].items()), flush=True)
     if args.only in (None, "cold"):
         print("cold first answer (empty numba cache) ...", flush=True)
         page, answer = cold_first_answer()

@@ -127,3 +127,9 @@ def test_unknown_scenario_path_traversal_is_a_404(client):
     r = client.get("/scenarios/..%2F..%2Fetc%2Fpasswd/edit")
     assert r.status_code == 404
     assert "root:" not in r.text
+
+
+def test_answers_cannot_be_framed_or_sniffed(client):
+    r = client.get("/")
+    assert r.headers["x-frame-options"] == "DENY"
+    assert r.headers["x-content-type-options"] == "nosniff"

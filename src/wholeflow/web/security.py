@@ -15,7 +15,8 @@ static files) before any route does:
 5. **CSRF** — every POST/PUT/PATCH/DELETE carries the page's token (form field ``csrf_token``
    or header ``X-CSRF-Token``), compared with the ``wf_csrf`` cookie (double submit); else 403.
 
-Tokens are compared in constant time. Error answers are plain-words HTML pages.
+Tokens are compared in constant time. Error answers are plain-words HTML pages. Every answer
+carries ``nosniff``, ``X-Frame-Options: DENY`` and ``Referrer-Policy: same-origin``.
 """
 
 from __future__ import annotations
@@ -43,6 +44,9 @@ LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]", "testserver"}
 #: Paths a participant link opens (besides static files).
 PARTICIPANT_PATHS = ("/join",)
 _UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+#: Sent with every answer: no sniffing of types, no framing by other sites, no address leaks.
+SAFE_HEADERS = [(b"x-content-type-options", b"nosniff"), (b"x-frame-options", b"DENY"),
+                (b"referrer-policy", b"same-origin")]
 
 
 def new_token() -> str:
@@ -112,7 +116,7 @@ class Guard:
         path: str = scope.get("path", "/")
         query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
         state = scope.setdefault("state", {})
-        extra: list[tuple[bytes, bytes]] = []
+        extra: list[tuple[bytes, bytes]] = list(SAFE_HEADERS)
 
         if not self.settings.needs_token and not self._local_host(headers):
             await self._refuse(scope, receive, send, 403, "This address is not allowed",

@@ -36,6 +36,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+SRC = ROOT / "src"  # --src measures another source tree (e.g. a merge, before it is made)
 REPLICATIONS = 20
 VIEWERS = 25
 REQUESTS = 2_000
@@ -98,7 +99,7 @@ def free_port() -> int:
 
 
 def start_server(ws: Path, port: int) -> subprocess.Popen[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
     proc = subprocess.Popen([sys.executable, "-m", "wholeflow", "serve", str(ws), "--port",
                              str(port)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, env=env)
@@ -237,10 +238,10 @@ def cold_first_answer() -> tuple[float, float]:
         ws = workspace(Path(tmp))
         cache = Path(tmp) / "numba-cache"
         cache.mkdir()
-        env = {**os.environ, "NUMBA_CACHE_DIR": str(cache), "PYTHONPATH": str(ROOT / "src")}
+        env = {**os.environ, "NUMBA_CACHE_DIR": str(cache)}
         # a fresh install also has no byte-code of its own: copy the package without it
         src = Path(tmp) / "src"
-        shutil.copytree(ROOT / "src", src, ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(SRC, src, ignore=shutil.ignore_patterns("__pycache__"))
         env["PYTHONPATH"] = str(src)
         out = subprocess.run([sys.executable, "-c", COLD, repr(time.time()), str(ws)],
                              env=env, capture_output=True, text=True, timeout=900)
@@ -253,7 +254,10 @@ def cold_first_answer() -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", choices=["warm", "load", "cold"])
+    parser.add_argument("--src", type=Path, default=SRC,
+                        help="source tree for the served app and the cold start")
     args = parser.parse_args()
+    globals()["SRC"] = args.src.resolve()
     rows = []
     if args.only in (None, "warm"):
         print("scenario edit -> result (Bolton, 20 replications):", flush=True)

@@ -125,3 +125,23 @@ def test_damaged_job_record_is_skipped(demo_workspace):
     from wholeflow.web.state import Workspace
 
     assert RunQueue(Workspace(demo_workspace), EventBroker()).jobs() == []
+
+
+def test_first_run_waits_for_the_kernel_warm_up(client):
+    import threading
+
+    release = threading.Event()
+    warming = threading.Thread(target=release.wait, daemon=True)
+    warming.start()
+    runs = client.app.state.runs
+    runs.after(warming)
+    said = threading.Event()
+    client.app.state.events.listen(
+        lambda e: said.set() if "preparing the simulation engine" in
+        str(e.data.get("message")) else None)
+    job = runs.submit("compare", "after warm-up", {"scenarios": ["imc_weekends"],
+                                                   "replications": 2})
+    assert said.wait(60)  # the job told the room it waits for the engine
+    assert runs.get(job.id).status == "running" and runs.get(job.id).done == 0
+    release.set()
+    assert runs.wait(job.id, 600).status == "finished"

@@ -70,7 +70,7 @@ def create_app(workspace: str | Path, *, token: str | None = None, host: str = "
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> Any:
         if warm:
-            start_warm_up()
+            app.state.runs.after(start_warm_up())
         yield
         runs = getattr(app.state, "runs", None)
         if runs is not None:

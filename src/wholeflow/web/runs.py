@@ -29,7 +29,6 @@ import secrets
 import threading
 import time
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wholeflow.errors import WholeflowError
@@ -103,6 +102,7 @@ class RunQueue:
         self._changed = threading.Condition()
         self._thread: threading.Thread | None = None
         self._runner: Any = None
+        self._warming: threading.Thread | None = None
         self._load()
 
     # -- records ----------------------------------------------------------------------------
@@ -126,6 +126,12 @@ class RunQueue:
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps(asdict(job), indent=2, default=str), encoding="utf-8")
         tmp.replace(path)
+
+    def after(self, warming: threading.Thread) -> None:
+        """Start the first job only once ``warming`` (the kernel warm-up) has finished: the
+        kernel is then compiled once, into numba's cache, and worker processes load it from
+        there instead of each compiling it again."""
+        self._warming = warming
 
     def jobs(self) -> list[Job]:
         """Every job, newest first."""
@@ -226,6 +232,12 @@ class RunQueue:
             job.status, job.started = "running", _now()
             self._save(job)
         self.events.publish("run_started", **job.event())
+        warming, self._warming = self._warming, None
+        if warming is not None and warming.is_alive():
+            job.message = "preparing the simulation engine (once after installing)"
+            self.events.publish("run_progress", **job.event())
+            warming.join()
+            job.message = ""
         stop = self._cancel.setdefault(job.id, threading.Event())
         last = [0.0]
 

@@ -36,6 +36,12 @@ def local_only(page, server):
     assert not outside, f"requests left the machine: {outside}"
 
 
+def scroll_to(page, selector: str, above: int = 0) -> None:
+    """Put ``selector`` at the top of the window (less ``above`` pixels), for the screenshot."""
+    page.evaluate("([s, a]) => window.scrollTo(0, document.querySelector(s)"
+                  ".getBoundingClientRect().top + window.scrollY - a)", [selector, above])
+
+
 def test_map_shows_eight_services_and_opens_one_by_keyboard_and_click(
         page, server, local_only, assert_accessible, screenshot):
     page.goto(server.url + "/map")
@@ -59,12 +65,16 @@ def test_map_shows_eight_services_and_opens_one_by_keyboard_and_click(
         "() => { const m = document.getElementById('system-map');"
         " const i = m.data.findIndex(t => t.name === 'services');"
         " const t = m.querySelectorAll('.scatterlayer .trace')[i];"
-        " const p = t.querySelectorAll('path.point')[0];"
+        " const p = t.querySelectorAll('path.point')[0]; p.scrollIntoView({block: 'center'});"
         " const r = p.getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; }")
+    page.mouse.move(*box)  # plotly picks the point under the pointer, then the click
+    page.locator(".hoverlayer", has_text="Royal Bolton Hospital").wait_for()
     page.mouse.click(*box)
     page.locator("#service-name", has_text="Royal Bolton Hospital").wait_for()
     assert_accessible(page)
-    page.locator("#map-controls").scroll_into_view_if_needed()
+    page.mouse.move(0, 0)  # no hover label in the picture
+    page.locator(".hoverlayer .hovertext").wait_for(state="detached")
+    scroll_to(page, "#services-heading", 10)
     screenshot(page, "map")
 
 
@@ -89,7 +99,7 @@ def test_replay_plays_and_the_day_clock_advances(page, server, local_only, asser
     assert page.locator("#replay-stage rect").count() > 100  # people as dots
     assert page.locator("#replay-counts tbody tr").count() == 8
     assert_accessible(page)
-    page.locator("#replay-player").scroll_into_view_if_needed()
+    scroll_to(page, "#replay-player", 10)
     screenshot(page, "replay")
 
 
@@ -99,7 +109,7 @@ def test_upload_with_bad_rows_shows_the_quarantine_counts(page, server, local_on
     lines = (server.workspace / "data" / "bolton-events.csv").read_text().splitlines()
     extract = tmp_path / "extract.csv"
     bad = ["P9,acute,start,not a date,,general", ",acute,start,2025-04-02 10:00:00,,general"]
-    extract.write_text("\n".join([*lines[:301], *bad]) + "\n")
+    extract.write_text("\n".join([*lines, *bad]) + "\n")  # the demo's whole log, and two bad
     page.goto(server.url + "/data")
     assert_accessible(page)
     page.set_input_files("#file", str(extract))
@@ -109,23 +119,24 @@ def test_upload_with_bad_rows_shows_the_quarantine_counts(page, server, local_on
     assert_accessible(page)
     page.get_by_role("button", name="Import").click()
     page.get_by_role("heading", name="Import report").wait_for()
-    assert page.locator("#rows-loaded").inner_text() == "300"
+    assert page.locator("#rows-loaded").inner_text() == f"{len(lines) - 1:,}"
     assert page.locator("#rows-quarantined").inner_text() == "2"
     assert_accessible(page)
     page.goto(server.url + "/data")
-    page.wait_for_function("() => document.querySelectorAll('.wf-plot .main-svg').length > 0")
+    page.wait_for_function("() => document.querySelectorAll('.wf-plot[data-drawn]').length > 0")
     assert "2 rows quarantined" in page.locator("#quarantine-total").inner_text()
     assert_accessible(page)
-    page.locator("#diagnostics").scroll_into_view_if_needed()
+    scroll_to(page, "#diagnostics", 10)
     screenshot(page, "data")
 
 
 def test_measures_show_their_charts_and_take_a_value(page, server, local_only, assert_accessible,
                                                     screenshot):
     page.goto(server.url + "/measures")
-    page.wait_for_function("() => document.querySelectorAll('.wf-plot .main-svg').length === 2")
+    page.wait_for_function("() => document.querySelectorAll('.wf-plot[data-drawn]').length === 2")
     assert page.locator(".wf-spc-icons img").count() >= 2
     assert_accessible(page)
+    scroll_to(page, "#title-darley_court_los", 10)
     screenshot(page, "measures")
     page.locator("#darley_court_los-value").fill("24.5")
     page.locator("#measure-darley_court_los").get_by_role("button", name="Add the value").click()

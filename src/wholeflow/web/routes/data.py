@@ -73,6 +73,12 @@ def _loaded(request: Request) -> dict[str, Any]:
     reasons = (quarantine.groupby("reason").size().sort_values(ascending=False)
                .rename("rows").reset_index()) if len(quarantine) else None
     blocks = diagnostic_blocks(tables, ws.model_status().model, DEFAULT_THRESHOLD)
+    for b in blocks:
+        if b.figure is not None and len(b.figure.data) > 3 and all(
+                t.type == "scatter" for t in b.figure.data):
+            # many lines: the legend goes under the chart, where it cannot cover the title
+            b.figure.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.18,
+                                           "x": 0, "xanchor": "left"})
     return {
         "has_data": True,
         "imports_table": nhs_table(summary, "Files imported into this workspace",

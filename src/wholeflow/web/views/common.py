@@ -58,7 +58,9 @@ def nhs_table(df: pd.DataFrame | None, caption: str = "", *, max_rows: int = MAX
                 "the workbook on the Report page has them all.</p>")
     ident = f' id="{escape(table_id)}"' if table_id else ""
     return Markup(
-        f'<div class="nhsuk-table-container"><table class="nhsuk-table"{ident}>{cap}'
+        # a wide table scrolls sideways: the region takes focus so keys can scroll it
+        f'<div class="nhsuk-table-container" tabindex="0" role="region" '
+        f'aria-label="{escape(caption or "Table")}"><table class="nhsuk-table"{ident}>{cap}'
         f'<thead class="nhsuk-table__head"><tr class="nhsuk-table__row">{head}</tr></thead>'
         f'<tbody class="nhsuk-table__body">{"".join(rows)}</tbody></table></div>{more}')
 

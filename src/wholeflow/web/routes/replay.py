@@ -27,6 +27,7 @@ from wholeflow.web.views.replay import (
     data_span,
     place_layout,
     replay_frames,
+    route_pairs,
 )
 
 router = APIRouter()
@@ -60,6 +61,7 @@ def replay_page(request: Request, source: str | None = None, replication: str = 
     data = replay.to_json()
     data["placeInfo"] = [{"id": p.id, "label": p.label, "kind": p.kind, "x": p.x, "y": p.y}
                          for p in places]
+    data["routes"] = route_pairs(stays, model, [p.id for p in places])
     text = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
     return render(
         request, "replay.html", empty=False, runs=runs, has_data=has_data, source=source,

@@ -268,3 +268,20 @@ def daily_counts(replay: Replay, labels: dict[str, str], services: Sequence[str]
                          "in_care": c["in_care"], "delayed": c["delayed"],
                          "waiting": c["waiting"]})
     return pd.DataFrame(rows, columns=["day", "service", "in_care", "delayed", "waiting"])
+
+
+def route_pairs(stays: pd.DataFrame, model: Any, place_ids: Sequence[str]
+                ) -> list[tuple[str, str]]:
+    """The routes between the replay's places (the model's, else the moves in ``stays``), drawn
+    faintly under the dots."""
+    known = set(place_ids)
+    if model is not None:
+        from wholeflow.report.graph import system_graph
+
+        pairs = [(e.source, e.target) for e in system_graph(model).edges]
+    elif "destination" in stays:
+        pairs = [(str(a), str(b)) for a, b in stays[["service", "destination"]].dropna()
+                 .drop_duplicates().itertuples(index=False, name=None)]
+    else:
+        pairs = []
+    return [(a, b) for a, b in dict.fromkeys(pairs) if a in known and b in known and a != b]

@@ -58,7 +58,16 @@
       y += 2 * radius[i] + ROOM;
     });
   });
-  var ground = el('g', {}, svg), layer = el('g', {}, svg);
+  var routes = el('g', {}, svg), ground = el('g', {}, svg), layer = el('g', {}, svg);
+  var index = {};
+  places.forEach(function (p, i) { index[p.id] = i; });
+  (data.routes || []).forEach(function (pair) {  // the map's routes, faint, under everything
+    var a = centres[index[pair[0]]], b = centres[index[pair[1]]];
+    if (!a || !b) return;
+    var bend = a.x >= b.x ? 60 : 0;  // backwards routes arc over the others
+    el('path', { d: 'M' + a.x + ' ' + a.y + ' Q' + ((a.x + b.x) / 2) + ' ' + ((a.y + b.y) / 2 - bend) +
+      ' ' + b.x + ' ' + b.y, fill: 'none', stroke: '#d8dde0', 'stroke-width': 1.5 }, routes);
+  });
   places.forEach(function (p, i) {
     var x = centres[i].x, y = centres[i].y, r = radius[i];
     if (p.kind === 'service') {

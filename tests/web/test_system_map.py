@@ -128,3 +128,12 @@ def test_a_broken_model_shows_its_problems(client, demo_workspace):
     page = client.get("/map")
     assert page.status_code == 422
     assert "capacity" in page.text and "wholeflow.yaml" in page.text
+
+
+def test_a_new_finding_shows_on_the_map_at_once(client, demo_workspace):
+    assert '<span id="map-findings-count">7</span>' in client.get("/map/figure").text
+    (demo_workspace / "findings" / "room.yaml").write_text(
+        "- {arrow: people, kind: niggle, source: staff, text: Weekend gap, services: [acute]}\n")
+    page = client.get("/map/figure")
+    assert '<span id="map-findings-count">8</span>' in page.text
+    assert "Weekend gap" in client.get("/map/service/acute").text

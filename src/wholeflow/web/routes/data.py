@@ -23,7 +23,7 @@ from starlette.datastructures import UploadFile
 
 from wholeflow.errors import DataError, WholeflowError
 from wholeflow.web.templating import render
-from wholeflow.web.views.common import figure_json, nhs_table
+from wholeflow.web.views.common import figure_json, files_stamp, memo, nhs_table
 from wholeflow.web.views.data import (
     FIELD_WORDS,
     UPLOADS,
@@ -49,10 +49,18 @@ def data_page(request: Request) -> Response:
 
 
 def _loaded(request: Request) -> dict[str, Any]:
-    """What the store holds: imports, quarantine by reason, diagnostics (empty when none)."""
+    """What the store holds: imports, quarantine by reason, diagnostics (empty when none);
+    kept until the store or the model changes."""
     ws = request.app.state.ws
     if not ws.has_data():
         return {"has_data": False}
+    key = ("data", str(ws.root),
+           files_stamp(ws.store_file, ws.store_file.with_name(ws.store_file.name + ".wal"),
+                       ws.model_file))
+    return memo(key, lambda: _store_contents(ws))
+
+
+def _store_contents(ws: Any) -> dict[str, Any]:
     import pandas as pd
 
     from wholeflow.data.diagnostics import diagnose

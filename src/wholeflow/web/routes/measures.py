@@ -10,6 +10,7 @@ to that file.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
@@ -17,7 +18,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from wholeflow.errors import WholeflowError
 from wholeflow.web.templating import render
-from wholeflow.web.views.common import figure_json, nhs_table
+from wholeflow.web.views.common import figure_json, files_stamp, memo, nhs_table
 from wholeflow.web.views.measures import (
     ValueProblem,
     add_value,
@@ -39,8 +40,6 @@ def _measures(request: Request) -> dict[str, Any]:
 
 def _card(request: Request, measure: Any, error: ValueProblem | None = None,
           entered: dict[str, str] | None = None) -> dict[str, Any]:
-    from wholeflow.measure import measure_series, measure_spc
-
     root = request.app.state.ws.root
     card: dict[str, Any] = {"m": measure, "error": error, "entered": entered or {},
                             "file": None, "pdsa": nhs_table(pdsa_table(measure),
@@ -49,22 +48,33 @@ def _card(request: Request, measure: Any, error: ValueProblem | None = None,
     path = csv_path(measure, root)
     if path is not None:
         card["file"] = request.app.state.ws.relative(path)
+    ws = request.app.state.ws
+    source = path if path is not None else ws.store_file
+    key = ("measure", str(root), measure.id, files_stamp(Path(measure.file), source))
     try:
-        series = measure_series(measure, root)
-        result = measure_spc(measure, root)
+        drawn = memo(key, lambda: _chart(measure, root))
     except WholeflowError as err:
         card["problem"] = str(err)
         card["form"] = new_value_form(measure, None)
         return card
-    fig = result.figure(title=measure.name, pdsa=measure.pdsa, y_title=measure.unit)
-    card.update(
-        problem=None, result=result, figure=figure_json(fig),
-        alt=(fig.layout.meta or {}).get("alt") if isinstance(fig.layout.meta, dict) else None,
-        variation=icon(result.variation_icon), assurance=icon(result.assurance_icon),
-        table=nhs_table(points_table(result.points, measure.unit),
-                        f"Points of {measure.name}", table_id=f"points-{measure.id}"),
-        latest=result.points.iloc[-1], form=new_value_form(measure, series))
+    card.update(problem=None, **drawn)
     return card
+
+
+def _chart(measure: Any, root: Path) -> dict[str, Any]:
+    """The measure's chart, icons and points (kept until its files change)."""
+    from wholeflow.measure import measure_series, measure_spc
+
+    series = measure_series(measure, root)
+    result = measure_spc(measure, root)
+    fig = result.figure(title=measure.name, pdsa=measure.pdsa, y_title=measure.unit)
+    return {
+        "result": result, "figure": figure_json(fig),
+        "alt": (fig.layout.meta or {}).get("alt") if isinstance(fig.layout.meta, dict) else None,
+        "variation": icon(result.variation_icon), "assurance": icon(result.assurance_icon),
+        "table": nhs_table(points_table(result.points, measure.unit),
+                           f"Points of {measure.name}", table_id=f"points-{measure.id}"),
+        "latest": result.points.iloc[-1], "form": new_value_form(measure, series)}
 
 
 @router.get("/measures")

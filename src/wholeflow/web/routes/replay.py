@@ -19,7 +19,14 @@ from markupsafe import Markup
 
 from wholeflow.errors import WholeflowError
 from wholeflow.web.templating import render
-from wholeflow.web.views.common import nhs_table, run_choices, stored_run
+from wholeflow.web.views.common import (
+    files_stamp,
+    memo,
+    nhs_table,
+    run_choices,
+    runs_stamp,
+    stored_run,
+)
 from wholeflow.web.views.replay import (
     STATE_WORDS,
     WINDOW_DAYS,
@@ -47,6 +54,18 @@ def replay_page(request: Request, source: str | None = None, replication: str = 
     if source is None:
         return render(request, "replay.html", empty=True, runs=runs, has_data=has_data)
     model = ws.model_status().model
+    stamp = (files_stamp(ws.store_file, ws.store_file.with_name(ws.store_file.name + ".wal"))
+             if source == DATA else runs_stamp(ws.root))
+    key = ("replay", str(ws.root), source, replication, start, stamp,
+           files_stamp(ws.model_file, ws.scenarios_dir))
+    window = memo(key, lambda: _window(request, source, replication, start, model))
+    return render(request, "replay.html", empty=False, runs=runs, has_data=has_data,
+                  source=source, states=STATE_WORDS, days=WINDOW_DAYS, **window)
+
+
+def _window(request: Request, source: str, replication: str, start: str | None,
+            model: Any) -> dict[str, Any]:
+    """The frames of the window asked for, and the table behind them."""
     stays, first_day, rep = _stays(request, source, replication, model)
     span = data_span(stays)
     if span is None:
@@ -63,17 +82,15 @@ def replay_page(request: Request, source: str | None = None, replication: str = 
                          for p in places]
     data["routes"] = route_pairs(stays, model, [p.id for p in places])
     text = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
-    return render(
-        request, "replay.html", empty=False, runs=runs, has_data=has_data, source=source,
-        replication=rep, start=begin.date().isoformat(), first=lo.date().isoformat(),
-        last=hi.date().isoformat(), frames=Markup(text), people=len(replay.people),
-        states=STATE_WORDS, days=WINDOW_DAYS,
-        table=nhs_table(daily_counts(replay, labels, services),
-                        "People at the start of each day of the window, by service",
-                        max_rows=400, table_id="replay-table"),
-        source_words=("imported data" if source == DATA else
-                      f"stored run {source}, replication {rep}"),
-    )
+    return {
+        "replication": rep, "start": begin.date().isoformat(), "first": lo.date().isoformat(),
+        "last": hi.date().isoformat(), "frames": Markup(text), "people": len(replay.people),
+        "table": nhs_table(daily_counts(replay, labels, services),
+                           "People at the start of each day of the window, by service",
+                           max_rows=400, table_id="replay-table"),
+        "source_words": ("imported data" if source == DATA else
+                         f"stored run {source}, replication {rep}"),
+    }
 
 
 def _stays(request: Request, source: str, replication: str, model: Any

@@ -16,7 +16,15 @@ from fastapi.responses import Response
 
 from wholeflow.errors import WholeflowError
 from wholeflow.web.templating import render
-from wholeflow.web.views.common import figure_json, nhs_table, run_choices, stored_run
+from wholeflow.web.views.common import (
+    figure_json,
+    files_stamp,
+    memo,
+    nhs_table,
+    run_choices,
+    runs_stamp,
+    stored_run,
+)
 from wholeflow.web.views.system_map import map_services_table, service_panel
 
 router = APIRouter()
@@ -50,13 +58,24 @@ def load_results(request: Request, run: str | None) -> tuple[str | None, Any]:
 
 
 def _map_context(request: Request, colour: str, run: str | None) -> dict[str, Any]:
+    ws = request.app.state.ws
+    model = ws.model()
+    run_id, results = load_results(request, run)
+    key = ("map", str(ws.root), colour, run_id, runs_stamp(ws.root),
+           files_stamp(ws.model_file, ws.scenarios_dir, ws.findings_dir))
+    drawn = memo(key, lambda: _draw(ws, model, results, colour))
+    return {"model": model, "run_id": run_id, "results": results, "colour": colour,
+            "colours": COLOURS, "runs": run_choices(ws.root), **drawn}
+
+
+def _draw(ws: Any, model: Any, results: Any, colour: str) -> dict[str, Any]:
+    """The map, its words and its tables (kept until the model, findings or runs change)."""
+    import pandas as pd
+
     from wholeflow.report.graph import system_graph
     from wholeflow.report.map import map_alt_text, service_colours, system_map
     from wholeflow.report.sections import service_names
 
-    ws = request.app.state.ws
-    model = ws.model()
-    run_id, results = load_results(request, run)
     findings = ws.findings()
     fig = system_map(model, results, colour_by=colour, findings=findings)  # type: ignore[arg-type]
     fig.update_layout(title=None, margin={"t": 20})
@@ -67,15 +86,12 @@ def _map_context(request: Request, colour: str, run: str | None) -> dict[str, An
     words = title.replace("<br>", " ")
     names = service_names(model)
     names.update({n.id: n.label for n in graph.nodes})
-    import pandas as pd
-
     routes = pd.DataFrame([{
         "from": names.get(e.source, e.source), "to": names.get(e.target, e.target),
         "people_a_year": e.per_year,
         "rejected_referrals_a_year": e.rejected_per_year} for e in graph.edges])
     return {
-        "model": model, "run_id": run_id, "results": results, "colour": colour,
-        "colours": COLOURS, "runs": run_choices(ws.root), "figure": figure_json(fig),
+        "figure": figure_json(fig),
         "alt": map_alt_text(model, graph, colours, colour),  # type: ignore[arg-type]
         "services_table": nhs_table(map_services_table(model, colours, words),
                                     f"Services on the map, with {words.lower()}",

@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from html import escape
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 from markupsafe import Markup
 
 from wholeflow.report import suppress as sup
 from wholeflow.report.tabulate import format_cell, humanise
+
+T = TypeVar("T")
 
 MAX_ROWS = 200
 
@@ -129,3 +132,44 @@ def run_choices(root: Path) -> list[str]:
     from wholeflow.report.workspace import list_runs
 
     return list_runs(root)
+
+
+# -- results kept while their files are unchanged -------------------------------------------
+
+_MEMO: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+_MEMO_LOCK = threading.Lock()
+_MEMO_SIZE = 48
+
+
+def files_stamp(*paths: Path) -> tuple[Any, ...]:
+    """What changes when any of ``paths`` (files, or every file under a folder) changes."""
+    out: list[Any] = []
+    for path in paths:
+        files = sorted(f for f in path.rglob("*") if f.is_file()) if path.is_dir() else [path]
+        for f in files:
+            try:
+                st = f.stat()
+                out.append((str(f), st.st_mtime_ns, st.st_size))
+            except OSError:
+                out.append((str(f), None, None))
+    return tuple(out)
+
+
+def runs_stamp(root: Path) -> tuple[Any, ...]:
+    """What changes when a stored run is added or grows."""
+    return _stamp(root)
+
+
+def memo(key: tuple[Any, ...], make: Callable[[], T]) -> T:
+    """``make()``, remembered under ``key`` (which must include the stamps of the files it
+    reads, so a changed file gives a new key); the least recently used results are dropped."""
+    with _MEMO_LOCK:
+        if key in _MEMO:
+            _MEMO.move_to_end(key)
+            return _MEMO[key]  # type: ignore[no-any-return]
+    value = make()
+    with _MEMO_LOCK:
+        _MEMO[key] = value
+        while len(_MEMO) > _MEMO_SIZE:
+            _MEMO.popitem(last=False)
+    return value

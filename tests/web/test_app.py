@@ -95,3 +95,13 @@ def test_kernel_warm_up_runs_in_the_background():
     thread.join(600)
     assert not thread.is_alive()
     assert "wholeflow.experiment._warm" in sys.modules  # the kernel is loaded in this process
+
+
+def test_overview_summarises_imported_data(client, demo_workspace):
+    import wholeflow
+
+    wholeflow.import_events(demo_workspace / "data" / "bolton-events.csv",
+                            workspace=demo_workspace)
+    r = client.get("/")
+    assert "7,934 events loaded from 1 import (7,934 rows in, 0 quarantined)" in r.text
+    assert "2025-04-01 to 2025-05-08" in r.text

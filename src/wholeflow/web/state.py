@@ -58,6 +58,7 @@ class Workspace:
         self.app_dir = self.state_dir / "app"  # the app's own records (run queue, ...)
         self._lock = threading.Lock()
         self._cache: tuple[tuple[Any, ...], ModelStatus] | None = None
+        self._data_cache: tuple[Any, dict[str, Any] | None] | None = None
 
     # -- paths -------------------------------------------------------------------------------
 
@@ -146,3 +147,32 @@ class Workspace:
     def has_data(self) -> bool:
         """True when events have been imported into the workspace's store."""
         return self.store_file.is_file()
+
+    def data_summary(self) -> dict[str, Any] | None:
+        """What has been imported: imports, rows in / loaded / quarantined, the period covered
+        (None without a store; ``{"error": text}`` when it cannot be read now, e.g. during an
+        import). Read again only when the store file changes."""
+        try:
+            st = self.store_file.stat()
+        except OSError:
+            return None
+        stamp = (st.st_mtime_ns, st.st_size)
+        with self._lock:
+            if self._data_cache is not None and self._data_cache[0] == stamp:
+                return self._data_cache[1]
+        from wholeflow.data.store import Store
+
+        try:
+            store = Store(self.root)
+            imports = store.imports()
+            window = store.window()
+            summary: dict[str, Any] = {
+                "imports": len(imports), "rows_in": int(imports["rows_in"].sum()),
+                "loaded": int(imports["rows_loaded"].sum()),
+                "quarantined": int(imports["rows_quarantined"].sum()),
+                "start": window.start, "end": window.end}
+        except Exception as err:  # a store being written, or damaged: say so, never crash
+            return {"error": f"the event store cannot be read just now ({type(err).__name__})"}
+        with self._lock:
+            self._data_cache = (stamp, summary)
+        return summary

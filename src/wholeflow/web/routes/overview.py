@@ -32,4 +32,4 @@ def overview(request: Request) -> Response:
         findings_problems = list(getattr(err, "problems", []))
     return render(request, "overview.html", status=status, summary=summary,
                   runs=ws.run_manifests(), findings=findings,
-                  findings_problems=findings_problems, has_data=ws.has_data())
+                  findings_problems=findings_problems, data=ws.data_summary())

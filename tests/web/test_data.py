@@ -96,8 +96,10 @@ def test_activity_map_turns_activities_into_stays(client, demo_workspace):
             "column_event": "concept:name", "column_timestamp": "time:timestamp",
             "date_order": "ymd", **{k: v for k, v in activities.items()},
             f"event_{a}": "start", f"service_{a}": "normal_care", f"event_{r}": "end"}
-    report = client.form("/data/import", form)
+    report = client.form("/data/import", {**form, "save_as": "care-log"})
     assert report.status_code == 200, report.text
+    saved = (demo_workspace / "data" / "mappings" / "care-log.yaml").read_text()
+    assert "admission nc:" in saved and "normal_care" in saved  # reusable next time
     assert "4</strong> rows in = <strong id=\"rows-loaded\">4</strong>" in report.text
     stays = Store(demo_workspace).read("stays")
     assert sorted(stays["service"]) == ["normal_care", "normal_care"]
@@ -178,3 +180,11 @@ def test_every_diagnostic_has_a_table_and_the_bars_match_it(client, demo_workspa
         x = np.frombuffer(base64.b64decode(x["bdata"]), dtype=x["dtype"]).tolist()
     assert sorted(x) == pytest.approx(sorted(referrals["failure_demand_hours"]))
     assert "Darley Court (nursing-led community beds)" in bars["y"]  # names, not ids
+
+
+def test_a_bad_mapping_name_is_refused(client):
+    upload(client, "log.csv", b"person,service,event,timestamp\n1,a,start,2024-01-01\n")
+    page = client.form("/data/import", {"file": "log.csv", "save_as": "my mapping!"})
+    assert page.status_code == 400
+    assert "mapping name &#39;my mapping!&#39;: use letters, digits" in page.text
+    assert not Store(client.app.state.ws.root).exists()  # refused before anything was imported

@@ -163,6 +163,7 @@ def _mapping(request: Request, path: Path, chosen: dict[str, Any], error: str | 
 async def run_import(request: Request) -> Response:
     """Import the uploaded file with the mapping chosen, and show the import report."""
     from wholeflow.data.importer import import_events
+    from wholeflow.data.mapping import mapping_path
 
     form = await request.form()
     fields = {k: str(v) for k, v in form.items() if isinstance(v, str)}
@@ -176,10 +177,14 @@ async def run_import(request: Request) -> Response:
         order = fields.get("date_order") or "dmy"
         if order not in ("dmy", "mdy", "ymd"):
             raise DataError(f"Date order: '{order}' is not one of dmy, mdy or ymd.")
+        save_as = fields.get("save_as", "").strip() or None
+        if save_as:  # a bad name is refused before anything is imported
+            mapping_path(request.app.state.ws.root, save_as)
         report = import_events(path, request.app.state.ws.root, columns=columns,
                                activity_map=amap or None, shape=shape,  # type: ignore[arg-type]
                                date_order=order,  # type: ignore[arg-type]
-                               replace=bool(fields.get("replace")))
+                               replace=bool(fields.get("replace")),
+                               save_mapping_as=save_as)
     except DataError as err:
         return _mapping(request, path, fields, str(err), 400)
     files, reasons = report_tables(report)

@@ -157,11 +157,11 @@ def _assert_accessible(page: Any) -> None:
         + ", ".join(str(n.get("target")) for n in v.get("nodes", [])[:3]) for v in bad)
 
 
-def _screenshot(page: Any, name: str) -> Path:
-    """Save the page as docs/images/app/<name>.png."""
+def _screenshot(page: Any, name: str, full_page: bool = False) -> Path:
+    """Save the page (the window, or ``full_page``) as docs/images/app/<name>.png."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     path = SHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=False)
+    page.screenshot(path=str(path), full_page=full_page)
     return path
 
 

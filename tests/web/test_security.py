@@ -133,3 +133,10 @@ def test_answers_cannot_be_framed_or_sniffed(client):
     r = client.get("/")
     assert r.headers["x-frame-options"] == "DENY"
     assert r.headers["x-content-type-options"] == "nosniff"
+
+
+def test_websockets_are_refused(client):
+    from starlette.websockets import WebSocketDisconnect
+
+    with pytest.raises(WebSocketDisconnect), client.websocket_connect("/events") as ws:
+        ws.receive_text()

@@ -108,7 +108,11 @@ class Guard:
         self.page = page  # renders a plain-words error page: (scope, status, title, text)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] == "websocket":  # the app has none: refuse rather than pass unchecked
+            await receive()
+            await send({"type": "websocket.close", "code": 1008})
+            return
+        if scope["type"] != "http":  # lifespan
             await self.app(scope, receive, send)
             return
         headers = _headers(scope)

@@ -55,7 +55,7 @@ def test_imc_every_day_cuts_acute_delayed_days(live_server, page, assert_accessi
     page.locator("#forest .main-svg").first.wait_for()  # the forest plot drew
     assert "fall" in page.locator("#verdicts").inner_text()
     assert_accessible(page)
-    screenshot(page, "compare")
+    screenshot(page, "compare", full_page=True)
     assert not outside()
 
 
@@ -115,6 +115,7 @@ def test_room_finding_appears_in_the_other_browser(live_server, browser, assert_
         mobile.get_by_label("Niggle").check()
         mobile.get_by_label("People").check()
         mobile.get_by_label("Lived experience").check()
+        mobile.evaluate("window.scrollTo(0, 0)")
         screenshot(mobile, "join-phone")
         mobile.get_by_role("button", name="Send finding").click()
         mobile.get_by_text("Your finding is on the shared screen").wait_for()

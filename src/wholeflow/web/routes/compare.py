@@ -118,7 +118,7 @@ def _renamed(diff: pd.DataFrame) -> pd.DataFrame:
     return diff if table is None else table
 
 
-def _verdicts(diff: pd.DataFrame, most: int = 12) -> list[str]:
+def _verdicts(diff: pd.DataFrame, most: int = 6) -> list[str]:
     """Clear differences in words: the headline measures first, in their order."""
     order = {(m, s): i for i, (m, s, _) in enumerate(HEADLINES)}
     clear = diff[diff["clear"]].copy()

@@ -38,6 +38,14 @@ def test_run_gives_the_same_numbers_as_wholeflow_compare(client, demo_workspace)
     got = table[(table.metric == "delayed_days") & (table.service == "acute")].iloc[0]
     assert got["difference"] == pytest.approx(want["difference"], rel=1e-9)
     assert got["ci_low"] == pytest.approx(want["ci_low"], rel=1e-9)
+    # every verdict and every 'clear' flag survives being kept (no True from a text 'False')
+    merged = table.merge(d, on=["scenario", "service", "metric"], suffixes=("", "_direct"))
+    assert len(merged) == len(d)
+    assert (merged["clear"] == merged["clear_direct"]).all()
+    assert not merged["clear"].all()  # some differences are not clear, and say so
+    fd = table[(table.metric == "failure_demand_hours") & (table.service == "system")].iloc[0]
+    row = page.text.split('data-metric="failure_demand_hours" data-service="system"')[1]
+    assert ("Yes" if fd["clear"] else "No") in row.split("</tr>")[0]
     assert "Acute delayed days" in page.text and 'id="forest"' in page.text
     assert want["verdict"] in page.text
 

@@ -9,10 +9,10 @@ Replications go to the workspace's run store (``.wholeflow/runs``) as with the C
 identical run is read back instead of simulated again.
 
 Each job is recorded in ``.wholeflow/app/jobs/<id>.json`` and its result tables beside it
-(``<id>.<table>.csv``), so results survive a restart of the server. A job that was queued or
-running when the server stopped is shown as *interrupted* (run it again: its finished
-replications are in the store). Cancelling stops a running job after the replication in hand;
-its finished replications are kept.
+(``<id>.<table>.parquet``, keeping each column's type), so results survive a restart of the
+server. A job that was queued or running when the server stopped is shown as *interrupted*
+(run it again: its finished replications are in the store). Cancelling stops a running job
+after the replication in hand; its finished replications are kept.
 
 Events published (see :mod:`wholeflow.web.events`): ``run_queued``, ``run_started``,
 ``run_progress`` (at most every :data:`PROGRESS_EVERY` seconds, and at the end), and one of
@@ -148,8 +148,8 @@ class RunQueue:
 
         if name not in job.tables:
             return None
-        path = self.folder / f"{job.id}.{name}.csv"
-        return pd.read_csv(path) if path.is_file() else None
+        path = self.folder / f"{job.id}.{name}.parquet"
+        return pd.read_parquet(path) if path.is_file() else None
 
     # -- submitting and cancelling -------------------------------------------------------------
 
@@ -268,7 +268,7 @@ class RunQueue:
                              "details are in the server's log")
             return
         for name, frame in tables.items():
-            frame.to_csv(self.folder / f"{job.id}.{name}.csv", index=False)
+            frame.to_parquet(self.folder / f"{job.id}.{name}.parquet", index=False)
         with self._changed:
             job.tables, job.info = list(tables), info
             self._finish(job, "finished")

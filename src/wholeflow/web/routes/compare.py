@@ -30,6 +30,9 @@ HEADLINES = [
 ]
 
 
+HEADLINE_KEYS = {(m, s) for m, s, _ in HEADLINES}
+
+
 def _names(request: Request) -> dict[str, str]:
     status = request.app.state.ws.model_status()
     if status.model is None:
@@ -95,10 +98,11 @@ def _result(request: Request, job: Any) -> dict[str, Any]:
         diff = runs.table(job, "differences")
         if diff is None or diff.empty:
             return {"result_missing": True}
-        diff["clear"] = diff["clear"].astype(bool)
+        shown = diff[[(m, s) in HEADLINE_KEYS or m == "delayed_days"
+                      for m, s in zip(diff["metric"], diff["service"], strict=True)]]
         return {"rows": headline_rows(diff, names),
                 "all_rows": diff.to_dict("records"),
-                "figure": figure_html(forest_plot(_renamed(diff), names), "forest"),
+                "figure": figure_html(forest_plot(_renamed(shown), names), "forest"),
                 "verdicts": _verdicts(diff)}
     if job.kind == "search":
         table = runs.table(job, "evaluations")

@@ -47,6 +47,8 @@ def _fmt(x: Any) -> str:
         return str(x)
     if pd.isna(v):
         return "–"
+    if round(v, 2) == 0:
+        v = 0.0  # never "-0.00"
     return f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.2f}"
 
 

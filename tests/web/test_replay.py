@@ -94,3 +94,18 @@ def test_bad_requests_get_plain_words(run_client, url, status, words):
     assert page.status_code == status
     assert words in page.text
     assert "Traceback" not in page.text
+
+
+def test_runs_without_a_stays_table_are_not_offered(client, demo_workspace):
+    import shutil
+
+    full = add_run(demo_workspace)
+    only = demo_workspace / ".wholeflow" / "results" / "kpis_only"
+    only.mkdir()
+    shutil.copy(full / "kpis.parquet", only / "kpis.parquet")
+    page = client.get("/replay")
+    assert 'value="baseline"' in page.text and 'value="kpis_only"' not in page.text
+    shutil.rmtree(full)
+    page = client.get("/replay")
+    assert "Nothing to replay yet" in page.text and "keep their KPIs only" in page.text
+    assert client.get("/replay?source=kpis_only").status_code == 404

@@ -137,3 +137,23 @@ def test_a_new_finding_shows_on_the_map_at_once(client, demo_workspace):
     page = client.get("/map/figure")
     assert '<span id="map-findings-count">8</span>' in page.text
     assert "Weekend gap" in client.get("/map/service/acute").text
+
+
+def test_a_run_with_kpis_only_gives_delays_by_cause(client, demo_workspace):
+    """Runs made by comparisons keep their KPIs only: causes come from the KPIs then."""
+    import shutil
+
+    full = add_run(demo_workspace)
+    only = demo_workspace / ".wholeflow" / "results" / "kpis_only"
+    only.mkdir()
+    shutil.copy(full / "kpis.parquet", only / "kpis.parquet")
+    shutil.rmtree(full)
+    page = client.get("/map/service/acute?run=kpis_only")
+    assert page.status_code == 200
+    table = re.search(r'id="service-delays".*?</table>', page.text, re.S).group(0)
+    assert "not recorded in this run" in table
+    shown = [float(v.replace(",", "")) for v in
+             re.findall(r'numeric">([\d,.]+)</td></tr>', table)]
+    kpis = pd.read_parquet(only / "kpis.parquet")
+    total = kpis[(kpis.service == "acute") & (kpis.metric == "delayed_days")]["value"].mean()
+    assert sum(shown) == pytest.approx(total, abs=len(shown))  # the causes add up

@@ -21,6 +21,7 @@ from wholeflow.errors import WholeflowError
 from wholeflow.web.templating import render
 from wholeflow.web.views.common import (
     files_stamp,
+    has_table,
     memo,
     nhs_table,
     run_choices,
@@ -47,7 +48,7 @@ def replay_page(request: Request, source: str | None = None, replication: str = 
                 start: str | None = None) -> Response:
     """The replay of ``source`` (a stored run's id, or ``data`` for imported data)."""
     ws = request.app.state.ws
-    runs = run_choices(ws.root)
+    runs = [r for r in run_choices(ws.root) if has_table(ws.root, r, "stays")]
     has_data = ws.has_data()
     if not source:
         source = runs[0] if runs else DATA if has_data else None

@@ -127,6 +127,19 @@ def stored_run(root: Path, run: str | None = None) -> tuple[str | None, Any]:
     return found
 
 
+def has_table(root: Path, run: str, table: str) -> bool:
+    """Whether stored run ``run`` kept ``table`` (experiments keep KPIs only unless asked)."""
+    for name in ("runs", "results"):
+        folder = root / ".wholeflow" / name / run
+        if not folder.is_dir():
+            continue
+        base = folder / "baseline" if (folder / "baseline").is_dir() else folder
+        if any((base / table).glob("*.parquet")) or any(
+                (base / f"{table}{suffix}").is_file() for suffix in (".parquet", ".csv")):
+            return True
+    return False
+
+
 def run_choices(root: Path) -> list[str]:
     """Stored run ids, newest first (what the run selects offer)."""
     from wholeflow.report.workspace import list_runs

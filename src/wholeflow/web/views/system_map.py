@@ -64,7 +64,9 @@ def service_panel(model: Model, sid: str, results: Any = None,
     return ServicePanel(
         id=sid, name=display_name(model, sid), parameters=service_parameters(model, sid),
         routes=_routes_out(model, sid), kpis=service_kpis(kpis, sid),
-        delays=delays_by_cause_and_target(getattr(results, "delays", None), model, sid, reps),
+        delays=(delays_by_cause_and_target(getattr(results, "delays", None), model, sid, reps)
+                if getattr(results, "delays", None) is not None
+                else delays_by_cause(kpis, model, sid)),
         findings=[f for f in findings if sid in f.services
                   or any(sid in pair for pair in f.route_pairs())],
         replications=reps)
@@ -116,9 +118,9 @@ def delays_by_cause_and_target(delays: pd.DataFrame | None, model: Model, sid: s
                                replications: int | None) -> pd.DataFrame | None:
     """Delayed days a year at ``sid``, by the service waited for and the cause (mean over
     replications), largest first."""
-    if not isinstance(delays, pd.DataFrame) or not len(delays):
+    if not isinstance(delays, pd.DataFrame):
         return None
-    mine = delays[delays["service"] == sid]
+    mine = delays[delays["service"] == sid] if len(delays) else delays
     if mine.empty:
         return None
     reps = replications or (int(mine["replication"].nunique()) if "replication" in mine else 1)
@@ -130,6 +132,25 @@ def delays_by_cause_and_target(delays: pd.DataFrame | None, model: Model, sid: s
         "waiting_for": grouped["target"].map(lambda t: display_name(model, str(t))),
         "cause": grouped["cause"].map(lambda c: CAUSE_WORDS.get(str(c), str(c))),
         "delayed_days_a_year": grouped["days"]}).reset_index(drop=True)
+
+
+def delays_by_cause(kpis: pd.DataFrame | None, model: Model, sid: str) -> pd.DataFrame | None:
+    """Delayed days a year at ``sid`` by cause from the KPIs, for runs that kept no delays
+    table (the service waited for is not known then)."""
+    if not isinstance(kpis, pd.DataFrame) or not len(kpis):
+        return None
+    metrics = {f"delayed_days_{c}": c for c in CAUSE_WORDS}
+    mine = kpis[(kpis["service"] == sid) & kpis["metric"].isin(list(metrics))]
+    if mine.empty:
+        return None
+    per_year = DAYS_PER_YEAR / model.run_days
+    means = mine.groupby("metric")["value"].mean() * per_year
+    means = means[means > 0].sort_values(ascending=False)
+    if means.empty:
+        return None
+    return pd.DataFrame({"waiting_for": "not recorded in this run",
+                         "cause": [CAUSE_WORDS[metrics[m]] for m in means.index],
+                         "delayed_days_a_year": means.to_numpy()})
 
 
 def map_services_table(model: Model, colours: dict[str, float], colour_words: str

@@ -188,3 +188,18 @@ def test_a_bad_mapping_name_is_refused(client):
     assert page.status_code == 400
     assert "mapping name &#39;my mapping!&#39;: use letters, digits" in page.text
     assert not Store(client.app.state.ws.root).exists()  # refused before anything was imported
+
+
+def test_an_oversized_upload_is_refused_and_not_kept(demo_workspace):
+    from fastapi.testclient import TestClient
+
+    from wholeflow.web import create_app
+
+    with TestClient(create_app(demo_workspace, max_upload_mb=0.01)) as small:
+        small.get("/data")
+        token = small.cookies.get("wf_csrf")
+        page = small.post("/data/upload", data={"csrf_token": token},
+                          files={"file": ("big.csv", b"person,service\n" + b"p,a\n" * 5000,
+                                          "text/csv")})
+    assert page.status_code == 413
+    assert not (demo_workspace / "data" / "uploads" / "big.csv").exists()

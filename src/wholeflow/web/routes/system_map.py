@@ -19,6 +19,7 @@ from wholeflow.web.templating import render
 from wholeflow.web.views.common import (
     figure_json,
     files_stamp,
+    has_table,
     memo,
     nhs_table,
     run_choices,
@@ -65,7 +66,8 @@ def _map_context(request: Request, colour: str, run: str | None) -> dict[str, An
            files_stamp(ws.model_file, ws.scenarios_dir, ws.findings_dir))
     drawn = memo(key, lambda: _draw(ws, model, results, colour))
     return {"model": model, "run_id": run_id, "results": results, "colour": colour,
-            "colours": COLOURS, "runs": run_choices(ws.root), **drawn}
+            "colours": COLOURS, "runs": run_choices(ws.root), **drawn,
+            "replayable": bool(run_id) and has_table(ws.root, str(run_id), "stays")}
 
 
 def _draw(ws: Any, model: Any, results: Any, colour: str) -> dict[str, Any]:

@@ -63,7 +63,8 @@ def test_kpis_with_confidence_intervals_come_from_the_stored_run(run_client, dem
     page = run_client.get("/map?service=acute")
     assert page.status_code == 200
     assert "Results from stored run <strong>baseline</strong>" in page.text
-    assert 'href="/report?run=baseline"' in page.text and 'href="/replay?source=baseline"' in page.text
+    assert 'href="/report?run=baseline"' in page.text
+    assert 'href="/replay?source=baseline"' in page.text
     kpis = pd.read_parquet(demo_workspace / ".wholeflow/results/baseline/kpis.parquet")
     s = summarise_kpis(kpis[(kpis.service == "acute") & (kpis.metric == "delayed_days")])
     row = re.search(r'<th scope="row"[^>]*>Delayed days</th>(.*?)</tr>', page.text, re.S)

@@ -109,3 +109,24 @@ def test_runs_without_a_stays_table_are_not_offered(client, demo_workspace):
     page = client.get("/replay")
     assert "Nothing to replay yet" in page.text and "keep their KPIs only" in page.text
     assert client.get("/replay?source=kpis_only").status_code == 404
+
+
+def test_a_workspace_holding_only_imported_data_replays_it(tmp_path, demo_workspace):
+    from fastapi.testclient import TestClient
+
+    from wholeflow import import_events
+    from wholeflow.web import create_app
+
+    only_data = tmp_path / "data-only"
+    only_data.mkdir()
+    import_events(demo_workspace / "data" / "bolton-events.csv", only_data)
+    with TestClient(create_app(only_data)) as c:
+        page = c.get("/replay")
+        assert page.status_code == 200
+        data = frames(page.text)
+        # no model: the places come from the data (services, then where people went)
+        ids = [p["id"] for p in data["placeInfo"]]
+        assert {"acute", "darley_court", "home"} <= set(ids)
+        assert [p["label"] for p in data["placeInfo"]][ids.index("darley_court")] == \
+            "Darley court"
+        assert c.get("/data").status_code == 200

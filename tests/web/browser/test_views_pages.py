@@ -158,3 +158,28 @@ def test_report_downloads(page, server, local_only, assert_accessible, screensho
         page.locator("#download-workbook").click()
     assert got.value.suggested_filename == "bolton-workbook.xlsx"
     assert Path(got.value.path()).read_bytes()[:2] == b"PK"  # a zip: an .xlsx file
+
+
+def test_a_finding_added_elsewhere_appears_on_the_open_map(page, browser, server, local_only):
+    page.goto(server.url + "/map?service=acute")
+    count = page.locator("#map-findings-count")
+    assert count.inner_text() == "7"
+    page.wait_for_function("() => document.querySelector('#system-map[data-drawn]')")
+    # a participant's browser adds a finding pinned to the acute hospital
+    other = browser.new_context()
+    try:
+        phone = other.new_page()
+        phone.goto(server.url + "/findings")
+        token = next(c["value"] for c in other.cookies() if c["name"] == "wf_csrf")
+        sent = phone.request.post(server.url + "/findings", form={
+            "arrow": "people", "kind": "niggle", "source": "staff", "services": "acute",
+            "text": "Ward rounds finish after the transport has gone", "csrf_token": token},
+            max_redirects=0)
+        assert sent.status == 303
+    finally:
+        other.close()
+    # the open map updates without a reload: badge count, redrawn figure and the panel
+    page.wait_for_function("() => document.getElementById('map-findings-count')"
+                           ".textContent === '8'")
+    page.locator("#service-findings", has_text="Ward rounds finish").wait_for()
+    page.wait_for_function("() => document.querySelector('#system-map[data-drawn]')")

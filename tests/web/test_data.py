@@ -203,3 +203,14 @@ def test_an_oversized_upload_is_refused_and_not_kept(demo_workspace):
                                           "text/csv")})
     assert page.status_code == 413
     assert not (demo_workspace / "data" / "uploads" / "big.csv").exists()
+
+
+def test_a_damaged_store_is_reported_not_a_crash(client, demo_workspace):
+    store = demo_workspace / ".wholeflow" / "store.duckdb"
+    store.parent.mkdir(exist_ok=True)
+    store.write_bytes(b"not a database" * 100)
+    page = client.get("/data")
+    assert page.status_code == 200
+    assert "cannot open the store" in page.text
+    assert client.get("/data/quarantine.csv").status_code == 400
+    assert client.get("/replay?source=data").status_code == 400

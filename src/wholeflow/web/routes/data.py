@@ -57,7 +57,10 @@ def _loaded(request: Request) -> dict[str, Any]:
     key = ("data", str(ws.root),
            files_stamp(ws.store_file, ws.store_file.with_name(ws.store_file.name + ".wal"),
                        ws.model_file))
-    return memo(key, lambda: _store_contents(ws))
+    try:
+        return memo(key, lambda: _store_contents(ws))
+    except WholeflowError as err:  # e.g. the store is busy: said, and not remembered
+        return {"has_data": True, "store_problem": str(err)}
 
 
 def _store_contents(ws: Any) -> dict[str, Any]:
@@ -68,12 +71,9 @@ def _store_contents(ws: Any) -> dict[str, Any]:
     from wholeflow.report.suppress import DEFAULT_THRESHOLD
 
     store = Store(ws.root)
-    try:
-        imports = store.imports()
-        quarantine = store.quarantine()
-        tables = diagnose(ws.root)
-    except WholeflowError as err:
-        return {"has_data": True, "store_problem": str(err)}
+    imports = store.imports()
+    quarantine = store.quarantine()
+    tables = diagnose(ws.root)
     summary = pd.DataFrame({
         "file": imports["file"].map(lambda f: Path(str(f)).name),
         "imported_at": imports["imported_at"], "rows_in": imports["rows_in"],

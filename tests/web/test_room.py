@@ -8,6 +8,18 @@ from wholeflow.web.events import EventBroker
 from wholeflow.web.routes.room import qr_svg
 
 
+def run(main):
+    """asyncio.run in a thread of its own (Playwright's sync API may hold this thread's loop)."""
+    import threading
+
+    out = {}
+    t = threading.Thread(target=lambda: out.update(value=asyncio.run(main())))
+    t.start()
+    t.join()
+    assert "value" in out, "the coroutine failed (see the thread's traceback above)"
+    return out["value"]
+
+
 def test_broker_fans_out_to_every_subscriber_in_order():
     broker = EventBroker()
 
@@ -20,7 +32,7 @@ def test_broker_fans_out_to_every_subscriber_in_order():
         broker.publish("run_started", id="j1", label="x")
         return [[await s.__anext__() for _ in range(2)] for s in streams]
 
-    got = asyncio.run(main())
+    got = run(main)
     for chunks in got:
         assert chunks[0].startswith("id: 1\nevent: finding_added\n")
         assert '"text":"a"' in chunks[0]
@@ -41,7 +53,7 @@ def test_broker_publishes_from_other_threads():
         t.join()
         return chunk
 
-    assert '"done":3' in asyncio.run(main())
+    assert '"done":3' in run(main)
 
 
 def test_participant_link_and_qr_on_the_room_page(client):

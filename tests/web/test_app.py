@@ -105,3 +105,16 @@ def test_overview_summarises_imported_data(client, demo_workspace):
     r = client.get("/")
     assert "7,934 events loaded from 1 import (7,934 rows in, 0 quarantined)" in r.text
     assert "2025-04-01 to 2025-05-08" in r.text
+
+
+def test_without_the_web_extra_the_message_says_how_to_install_it(demo_workspace, monkeypatch):
+    import sys
+
+    import pytest
+
+    from wholeflow.errors import MissingExtraError
+
+    monkeypatch.setitem(sys.modules, "fastapi", None)  # as if fastapi were not installed
+    monkeypatch.delitem(sys.modules, "wholeflow.web.app", raising=False)
+    with pytest.raises(MissingExtraError, match=r"pip install 'wholeflow\[web\]'"):
+        create_app(demo_workspace)

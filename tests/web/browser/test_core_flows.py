@@ -135,7 +135,8 @@ def test_room_finding_appears_in_the_other_browser(live_server, browser, assert_
 
 
 def test_other_pages_are_accessible(live_server, page, assert_accessible):
-    for path in ("/", "/runs", "/scenarios/imc_weekends/edit", "/compare", "/findings",
+    for path in ("/", "/runs", "/scenarios/imc_weekends/edit", "/scenarios/new", "/compare",
+                 "/findings", "/room", "/room/presenter", "/join", "/join/thanks",
                  "/no-such-page"):
         page.goto(live_server.url + path)
         page.locator("h1").first.wait_for()

@@ -74,7 +74,9 @@ def test_participant_form_adds_a_finding(client, demo_workspace):
     r = client.form("/join", {"arrow": "workforce", "kind": "nugget", "source": "staff",
                               "text": "Therapists refer straight to re-ablement"})
     assert r.status_code == 303 and r.headers["location"] == "/join/thanks"
-    assert "Therapists refer straight" in client.get("/room/presenter").text
+    presenter = client.get("/room/presenter").text
+    assert "Therapists refer straight" in presenter
+    assert "QR code of the participant link" in presenter
     assert "Therapists refer straight" in (demo_workspace / "findings/room.yaml").read_text()
 
 

@@ -71,9 +71,13 @@ def room(request: Request) -> Response:
 
 @router.get("/room/presenter")
 def presenter(request: Request) -> Response:
+    """The shared screen: the join code and its QR beside the latest findings and runs."""
     findings, _ = load(request)
-    return render(request, "presenter.html", findings=list(reversed(findings))[:8],
-                  jobs=request.app.state.runs.jobs()[:3], names=names(request))
+    url = participant_url(request)
+    model = request.app.state.ws.model_status().model
+    return render(request, "presenter.html", heading=model.name if model else None, findings=list(reversed(findings))[:8],
+                  jobs=request.app.state.runs.jobs()[:3], names=names(request), url=url,
+                  qr=qr_svg(url))
 
 
 @router.get("/room/presenter/feed")

@@ -75,9 +75,9 @@ def presenter(request: Request) -> Response:
     findings, _ = load(request)
     url = participant_url(request)
     model = request.app.state.ws.model_status().model
-    return render(request, "presenter.html", heading=model.name if model else None, findings=list(reversed(findings))[:8],
-                  jobs=request.app.state.runs.jobs()[:3], names=names(request), url=url,
-                  qr=qr_svg(url))
+    return render(request, "presenter.html", heading=model.name if model else None,
+                  findings=list(reversed(findings))[:8], jobs=request.app.state.runs.jobs()[:3],
+                  names=names(request), url=url, qr=qr_svg(url))
 
 
 @router.get("/room/presenter/feed")

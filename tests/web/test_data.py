@@ -88,6 +88,7 @@ def test_activity_map_turns_activities_into_stays(client, demo_workspace):
     upload(client, "log.csv", log.encode())
     page = client.get("/data/map?file=log.csv")
     assert 'id="activity-map"' in page.text
+    assert '<th scope="col" class="nhsuk-table__header">case:concept:name</th>' in page.text
     activities = dict(re.findall(r'name="(activity_\d+)" value="([^"]*)"', page.text))
     index = {v: k.split("_")[1] for k, v in activities.items()}
     assert set(index) == {"Admission NC", "Release A"}

@@ -154,7 +154,7 @@ def _mapping(request: Request, path: Path, chosen: dict[str, Any], error: str | 
     return render(
         request, "data_map.html", status_code=status, file=path.name, preview=found,
         preview_table=nhs_table(found.rows, f"The first rows of {path.name}",
-                                table_id="preview"),
+                                table_id="preview", raw_headers=True),
         fields=FIELD_WORDS, events=EVENT_WORDS, chosen=chosen, error=error,
         services=list(model.services) if model is not None else [])
 

@@ -28,15 +28,17 @@ MAX_ROWS = 200
 
 def nhs_table(df: pd.DataFrame | None, caption: str = "", *, max_rows: int = MAX_ROWS,
               threshold: int | None = None, table_id: str = "",
-              hide_caption: bool = False) -> Markup:
+              hide_caption: bool = False, raw_headers: bool = False) -> Markup:
     """``df`` as an NHS-styled, accessible HTML table (empty markup for no table).
 
-    ``hide_caption`` keeps the caption for screen readers only (when a heading says it)."""
+    ``hide_caption`` keeps the caption for screen readers only (when a heading says it);
+    ``raw_headers`` shows column names as they are (a file's own columns)."""
     if df is None:
         return Markup("")
     counts = set(sup.count_columns(df))
     shown = df.head(max_rows)
-    head = "".join(f'<th scope="col" class="nhsuk-table__header">{escape(humanise(c))}</th>'
+    head = "".join(f'<th scope="col" class="nhsuk-table__header">'
+                   f"{escape(str(c) if raw_headers else humanise(c))}</th>"
                    for c in shown.columns)
     rows = []
     for values in shown.itertuples(index=False, name=None):

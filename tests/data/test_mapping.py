@@ -98,3 +98,14 @@ def test_a_saved_mapping_is_reused_by_name(write, workspace):
 def test_an_unknown_field_in_a_column_map_is_an_error(write, workspace):
     with pytest.raises(DataError, match="unknown field 'patient'"):
         import_events(write("x.csv", "a\n1\n"), workspace, columns={"patient": "a"})
+
+
+def test_recognise_columns_finds_fields_by_common_names() -> None:
+    from wholeflow.data.mapping import recognise_columns
+
+    found = recognise_columns(["Patient ID", "Ward", "Admission Date", "Discharge_Date",
+                               "MFFD date", "Notes", "ward"])
+    assert found == {"person": "Patient ID", "service": "Ward", "started": "Admission Date",
+                     "ended": "Discharge_Date", "ready": "MFFD date"}
+    assert recognise_columns(["case:concept:name", "concept:name", "time:timestamp"]) == {
+        "person": "case:concept:name", "event": "concept:name", "timestamp": "time:timestamp"}

@@ -55,6 +55,23 @@ def test_results_colour_by_occupancy_and_delayed_days(small_results):
     assert values["rehab"] == pytest.approx(delayed * 365 / model.run_days)
 
 
+def test_results_colour_by_failure_demand(small_results):
+    import copy
+
+    import pandas as pd
+
+    model = small_results.model
+    results = copy.copy(small_results)
+    hours = pd.DataFrame({"replication": [0, 1], "service": "home_care",
+                          "metric": "failure_demand_hours", "value": [30.0, 50.0]})
+    results.kpis = pd.concat([small_results.kpis, hours], ignore_index=True)
+    fig = system_map(model, results, colour_by="failure_demand")
+    values = {c[0]: c[1] for c in trace(fig, "services").customdata}
+    assert values["home_care"] == pytest.approx(40.0 * 365 / model.run_days)
+    assert values["acute"] != values["acute"]  # no rejected referrals counted: no colour
+    assert "Failure demand" in fig.data[-1].marker.colorbar.title.text
+
+
 def test_labels_show_places_acceptance_and_referral_days(small_model):
     fig = system_map(small_model)
     texts = [a.text.replace("<br>", " ") for a in fig.layout.annotations]

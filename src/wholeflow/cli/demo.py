@@ -126,7 +126,9 @@ def demo(
     console.print(f"\nruns:       {ws / '.wholeflow' / 'runs'} (Parquet, one folder per arm)\n"
                   f"comparison: {ws / 'comparison.csv'}\n"
                   f"workbook:   wholeflow report {ws} --xlsx report.xlsx (for Excel users)\n"
-                  f"[bold]report:     {files.html}[/]", highlight=False)
+                  f"[bold]report:     {files.html}[/]\n"
+                  f"app:        wholeflow serve {ws}  (then open http://127.0.0.1:8000/)",
+                  highlight=False)
 
 
 def register(app: typer.Typer) -> None:

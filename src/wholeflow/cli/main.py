@@ -22,7 +22,7 @@ from wholeflow.errors import WholeflowError
 
 #: Command-group modules (in help order). Add a module here to add its commands.
 COMMAND_MODULES = ["demo", "examples", "model", "run", "experiment", "data", "spc", "report",
-                   "stress"]
+                   "stress", "serve"]
 
 app = typer.Typer(
     name="wholeflow",

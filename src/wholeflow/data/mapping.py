@@ -289,6 +289,17 @@ class ResolvedColumns:
     columns: dict[str, str]
 
 
+def recognise_columns(file_columns: Iterable[str]) -> dict[str, str]:
+    """Fields recognised by name among ``file_columns`` (field -> column; the first column
+    with a field's name wins), as :func:`resolve_columns` finds them when none is given."""
+    found: dict[str, str] = {}
+    for name in file_columns:
+        fld = _SYNONYM_FIELD.get(_column_key(name))
+        if fld and fld not in found:
+            found[fld] = name
+    return found
+
+
 def resolve_columns(file_columns: Iterable[str], mapping: ImportMapping,
                     path: Path) -> ResolvedColumns:
     """Match a file's columns to fields: the user's map first, then names we recognise."""

@@ -41,7 +41,8 @@ if TYPE_CHECKING:
     from wholeflow.model.schema import Model
     from wholeflow.report.findings import Finding
 
-ColourBy = Literal["occupancy", "delayed_days"]
+ColourBy = Literal["occupancy", "delayed_days", "failure_demand"]
+COLOUR_BY: tuple[str, ...] = ("occupancy", "delayed_days", "failure_demand")
 
 MIN_NODE, MAX_NODE, UNLIMITED_NODE = 20.0, 58.0, 30.0
 MAX_EDGE_WIDTH = 12.0
@@ -66,16 +67,17 @@ def system_map(
     """Draw ``model`` as a map; volumes and colours from ``results`` (or ``stays``) when given.
 
     ``colour_by`` is ``occupancy`` (mean occupancy as a share of places; without results the
-    expected occupancy, demand × length of stay ÷ places, before any queue) or ``delayed_days``
-    (delayed days a year, results only). ``stays`` may be an imported stays table instead of
+    expected occupancy, demand × length of stay ÷ places, before any queue), ``delayed_days``
+    (delayed days a year, results only) or ``failure_demand`` (clinical hours a year spent on
+    rejected referrals, results only). ``stays`` may be an imported stays table instead of
     simulation results. With ``threshold``, routes carrying fewer than that many people in
     the data show no number (small-number suppression).
     """
-    if colour_by not in ("occupancy", "delayed_days"):
+    if colour_by not in COLOUR_BY:
         from wholeflow.errors import WholeflowError
 
-        raise WholeflowError(
-            f"system map: colour_by must be 'occupancy' or 'delayed_days', got {colour_by!r}")
+        raise WholeflowError(f"system map: colour_by must be one of {', '.join(COLOUR_BY)}, "
+                             f"got {colour_by!r}")
     stays = getattr(results, "stays", None) if stays is None else stays
     referrals = getattr(results, "referrals", None)
     years = model.run_days / DAYS_PER_YEAR if results is not None else None
@@ -140,11 +142,13 @@ def service_colours(
     """Colour value per service and the colour bar's title."""
     means = kpi_means(getattr(results, "kpis", None))
     out: dict[str, float] = {}
-    if colour_by == "delayed_days":
+    if colour_by in ("delayed_days", "failure_demand"):
+        metric = "delayed_days" if colour_by == "delayed_days" else "failure_demand_hours"
         per_year = DAYS_PER_YEAR / model.run_days
         for sid in model.services:
-            out[sid] = means.get((sid, "delayed_days"), math.nan) * per_year
-        return out, "Delayed days<br>a year"
+            out[sid] = means.get((sid, metric), math.nan) * per_year
+        return out, ("Delayed days<br>a year" if colour_by == "delayed_days"
+                     else "Failure demand<br>hours a year")
     for node in graph.nodes:
         if node.kind != "service":
             continue
@@ -408,6 +412,9 @@ def _colour_words(value: float, colour_by: ColourBy, short: bool = False) -> str
         return ""
     if colour_by == "occupancy":
         return f"{value:.0%} full" if short else f"occupancy {value:.0%} of places"
+    if colour_by == "failure_demand":
+        return (f"{value:,.0f} h failure demand" if short else
+                f"{value:,.0f} clinical hours a year on rejected referrals")
     return f"{value:,.0f} delayed days" if short else f"{value:,.0f} delayed days a year"
 
 
@@ -441,7 +448,8 @@ def _findings_trace(findings: Sequence[Finding], layout: Layout) -> go.Scatter:
 
 
 def _key_note(source: str, colour_by: ColourBy) -> dict[str, Any]:
-    colour = "how full it is" if colour_by == "occupancy" else "its delayed days"
+    colour = {"occupancy": "how full it is", "delayed_days": "its delayed days",
+              "failure_demand": "its failure demand"}[colour_by]
     return {
         "text": (f"Circle size: places · colour: {colour} · arrow width: people a year "
                  f"({source}) · dashed: re-routed after a rejected referral · "

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from wholeflow.engine.compile_arrows import Arrows, cohort_inflow, compile_arrows
 from wholeflow.model import calendars as cal
 from wholeflow.model.schema import WEEKDAYS, CapacitySchedule, Model
 
@@ -89,6 +90,8 @@ class CompiledModel:
     max_events: int | None = None
     expected_visits: np.ndarray = field(default_factory=lambda: np.zeros(0))
     expected_people: float = 0.0
+    # workforce, exit limits, named waits, cohorts (empty for a model without them)
+    arrows: Arrows = field(default_factory=Arrows)
 
     @property
     def n_services(self) -> int:
@@ -105,14 +108,19 @@ class CompiledModel:
         return mean_capacity(self, self.warm_up, self.end)
 
 
-def mean_capacity(cm: CompiledModel, w0: float, w1: float) -> np.ndarray:
-    """Time-averaged capacity of each service over the window (inf where unlimited)."""
+def mean_capacity(cm: CompiledModel, w0: float, w1: float,
+                  changes: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
+                  ) -> np.ndarray:
+    """Time-averaged capacity of each service over the window (inf where unlimited); with
+    ``changes`` (initial capacities, times, services, capacities) instead of the model's own."""
     S = cm.n_services
+    cap0, cc_time, cc_service, cc_capacity = changes or (
+        cm.capacity0, cm.cc_time, cm.cc_service, cm.cc_capacity)
     out = np.zeros(S)
     for s in range(S):
         times = [w0]
-        caps = [cm.capacity0[s]]
-        for t, sv, c in zip(cm.cc_time, cm.cc_service, cm.cc_capacity, strict=True):
+        caps = [cap0[s]]
+        for t, sv, c in zip(cc_time, cc_service, cc_capacity, strict=True):
             if sv != s:
                 continue
             if t <= w0:
@@ -254,6 +262,8 @@ def compile_model(model: Model) -> CompiledModel:
         mix = _mix(census.class_mix, classes)
         arrivals_in[sidx[sid]] += (census.occupancy + census.queue) * mix
         initial_specs.append((sidx[sid], census.occupancy, census.ready, census.queue, mix))
+    if model.cohorts:
+        arrivals_in += cohort_inflow(model, sidx, kidx, model.end_day)
 
     P = np.zeros((K, S, S))
     for s in services:
@@ -314,6 +324,8 @@ def compile_model(model: Model) -> CompiledModel:
         triage_stream[i] = stream(f"triage:{s}", svc.referral.triage_time.sample,
                                   per_service[i] / acc)
         accept_stream[i] = stream(f"accept:{s}", _uniforms, per_service[i] / acc)
+    # new purposes' streams come after every existing one
+    arrows = compile_arrows(model, stream, per_service, len(cum))
 
     return CompiledModel(
         services=services, classes=classes, exits=exits, start_date=model.start_date,
@@ -344,6 +356,7 @@ def compile_model(model: Model) -> CompiledModel:
         arrival_specs=arrival_specs, initial_specs=initial_specs, los_samplers=los_samplers,
         max_events=model.max_events,
         expected_visits=per_service, expected_people=float(arrivals_in.sum()),
+        arrows=arrows,
     )
 
 

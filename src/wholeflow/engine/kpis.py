@@ -202,7 +202,30 @@ def replication_kpis(cm: CompiledModel, rep: Replication, n_initial: int
     services += ["system"] * len(system)
     metrics += list(system)
     values.append(np.array(list(system.values()), dtype=float))
+    if cm.arrows.staff.active or cm.arrows.cohorts:  # only in models with these sections
+        _arrow_kpis(cm, rep, acc, services, metrics, values)
     return services, metrics, np.concatenate(values)
+
+
+def _arrow_kpis(cm: CompiledModel, rep: Replication, acc: np.ndarray, services: list[str],
+                metrics: list[str], values: list[np.ndarray]) -> None:
+    """Append the workforce and cohort KPIs (see staff_kpis and cohort_kpis)."""
+    rows: list[tuple[list[str], list[str], list[float]]] = []
+    if cm.arrows.staff.active:
+        from wholeflow.engine.staff_kpis import repeated_assessments, staff_kpis
+
+        counts = {"triage": acc[_DECIDED], "assessment": acc[_ADM] * cm.assessments,
+                  "rejected_referral": acc[_REJ], "care": acc[_OCC], "discharge": acc[_DIS],
+                  "repeated_assessment": repeated_assessments(cm, rep)}
+        rows.append(staff_kpis(cm, rep, counts))
+    if cm.arrows.cohorts:
+        from wholeflow.engine.cohort_kpis import cohort_kpis
+
+        rows.append(cohort_kpis(cm, rep))
+    for s, m, v in rows:
+        services += s
+        metrics += m
+        values.append(np.array(v, dtype=float))
 
 
 def system_kpis(cm: CompiledModel, rep: Replication, n_initial: int, cost: np.ndarray,

@@ -21,7 +21,8 @@ def test_a_staff_group_a_teams_service_and_its_kpis_can_be_targets(bolton):
 
 
 def test_an_unknown_team_or_a_staff_kpi_of_a_service_without_staff_is_named(bolton):
-    with pytest.raises(ExperimentError, match='no staff "imc_teem.admin".*staff.imc_team.admin'):
+    with pytest.raises(ExperimentError,
+                       match=r'no staff "imc_teem\.admin".*staff\.imc_team\.admin'):
         parse_target("needed_hours@staff.imc_teem.admin <= 1", bolton)
     with pytest.raises(ExperimentError, match='"staff_hours" is not a KPI of a service'):
         parse_target("staff_hours@acute <= 1", bolton)

@@ -86,6 +86,11 @@ class Arrows:
     coh_admits: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.bool_))
     staff: StaffArrays = field(default_factory=StaffArrays)
 
+    @property
+    def in_kernel(self) -> bool:
+        """Whether the event loop needs these arrays (limited exits, named waits, cohorts)."""
+        return bool(self.ex_kind.any()) or len(self.w_prob) > 0 or len(self.mem_rate) > 0
+
 
 def _exponentials(rng: np.random.Generator, n: int) -> np.ndarray:
     return rng.exponential(1.0, n)

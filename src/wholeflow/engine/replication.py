@@ -17,6 +17,7 @@ import numpy as np
 
 from wholeflow.engine import kernel as K
 from wholeflow.engine.compile import CompiledModel
+from wholeflow.engine.compile_arrows import Arrows
 from wholeflow.engine.records import DELAY, PERSON, REFERRAL, STINT, aligned_empty
 from wholeflow.errors import DeadlockError, EventBudgetError, SimulationError
 
@@ -100,6 +101,21 @@ def _initial(cm: CompiledModel, seed: int, rep: int
     return np.concatenate(svc), np.concatenate(cls), np.concatenate(rem), np.concatenate(queued)
 
 
+#: The kernel's arguments for limited exits, named waits and cohorts in a model without them:
+#: None, so numba compiles the event loop without that code (see kernel.run_kernel).
+_NO_ARROWS = (None, None, None, None, None, -1, None, None, None, None, None, None, None, None,
+              None, None, None, None, None, None, None)
+
+
+def _kernel_arrows(ar: Arrows, n_wait: int, member_of: np.ndarray) -> tuple[object, ...]:
+    """The kernel's arguments for limited exits, named waits and cohorts (fresh state)."""
+    return (ar.ex_kind, ar.ex_places.copy(), ar.ex_rate, ar.ex_los_stream, ar.ex_gap_stream,
+            ar.placement_cause, ar.rt_woff, ar.w_prob, ar.w_cause, ar.w_ustream, ar.w_dstream,
+            np.zeros(n_wait, np.int64), np.zeros(n_wait, np.int64), np.zeros(n_wait),
+            ar.mem_rate, ar.mem_class, ar.mem_service, ar.mem_cohort, ar.coh_stream,
+            ar.coh_leaves, member_of)
+
+
 class _Buffers:
     """Random buffers, one per stream, grown on demand (longer buffers start alike)."""
 
@@ -171,11 +187,7 @@ def run_replication(cm: CompiledModel, seed: int = 0, replication: int = 0) -> R
             buf, boff, np.zeros(len(boff) - 1, np.int64),
             arr_t, arr_s, arr_c, ini_s, ini_c, ini_r, ini_q,
             ctr, people, stints, refs, delays, ht, hp, members,
-            ar.ex_kind, ar.ex_places.copy(), ar.ex_rate, ar.ex_los_stream, ar.ex_gap_stream,
-            ar.placement_cause, ar.rt_woff, ar.w_prob, ar.w_cause, ar.w_ustream, ar.w_dstream,
-            np.zeros(n_wait, np.int64), np.zeros(n_wait, np.int64), np.zeros(n_wait),
-            ar.mem_rate, ar.mem_class, ar.mem_service, ar.mem_cohort, ar.coh_stream,
-            ar.coh_leaves, member_of,
+            *(_kernel_arrows(ar, n_wait, member_of) if ar.in_kernel else _NO_ARROWS),
         )
         status = int(ctr[K.STATUS])
         if status == K.OK:

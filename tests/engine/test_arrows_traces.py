@@ -228,3 +228,19 @@ def test_a_cohort_member_who_dies_leaves_the_cohort(run):
     """, run_days=60)
     assert len(res.journeys) == 1
     assert res.kpi("left_cohort", "cohort.copd")[0] == 1
+
+
+def test_a_workforce_without_activities_has_rows_of_zero_hours(run):
+    # found by Hypothesis: the service's staff rows were missing when it listed no activity
+    res = run("""
+    staff:
+      team: {groups: {nurse: {wte: 1}}}
+    services:
+      a: {length_of_stay: 1, workforce: {team: team}}
+    routes:
+      a: [{to: home, probability: 1}]
+    initial_state:
+      a: {queue: 1}
+    """)
+    assert res.kpi("staff_hours", "a")[0] == 0.0
+    assert res.kpi("needed_hours", "staff.team")[0] == 0.0

@@ -51,6 +51,7 @@ class StaffArrays:
     act_hours: np.ndarray = field(default_factory=lambda: np.zeros((0, len(ACTIVITIES))))
     act_group: np.ndarray = field(default_factory=lambda: np.zeros((0, len(ACTIVITIES)), int))
     act_alt: np.ndarray = field(default_factory=lambda: np.zeros((0, len(ACTIVITIES)), bool))
+    has_workforce: np.ndarray = field(default_factory=lambda: np.zeros(0, np.bool_))  # (S,)
     # services whose capacity follows staff: (service, care group, share, care hours, hours
     # a day the care group is expected to spend on the service's other activities)
     staffed: list[tuple[int, int, float, float, float]] = field(default_factory=list)
@@ -251,6 +252,8 @@ def staff_arrays(model: Model, S: int, admissions_per_day: np.ndarray | None = N
     st.act_hours = np.zeros((S, A))
     st.act_group = np.full((S, A), -1, np.int64)
     st.act_alt = np.zeros((S, A), np.bool_)
+    st.has_workforce = np.array([svc.workforce is not None for svc in model.services.values()],
+                                dtype=np.bool_)
     if not model.staff:
         return st
     days = int(np.ceil(model.end_day))

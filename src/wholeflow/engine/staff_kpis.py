@@ -98,7 +98,7 @@ def staff_kpis(cm: CompiledModel, rep: Replication, counts: dict[str, np.ndarray
         rows_v.append(float(value))
 
     below = _days_below(cm, rep)
-    for s in np.flatnonzero((st.act_group >= 0).any(axis=1)).tolist():
+    for s in np.flatnonzero(st.has_workforce).tolist():
         sid = cm.services[s]
         put(sid, "staff_hours", hours[s].sum())
         for a, name in enumerate(ACTIVITIES):

@@ -104,3 +104,17 @@ def test_risk_group_shares_must_sum_to_one(arrows, h):
                      "events_per_year: 3}, low: {share: 0.6, events_per_year: 0.5}},")
     [p] = h.problems(text)
     assert p.path == "cohorts.copd.risk_groups" and "sum to 0.9" in p.message
+
+
+def test_the_json_schema_describes_staff_waits_placements_and_cohorts():
+    from wholeflow.model.schema import Model
+
+    schema = Model.model_json_schema(by_alias=True)
+    assert {"staff", "cohorts"} <= set(schema["properties"])
+    defs = schema["$defs"]
+    assert defs["Team"]["properties"]["hours_per_wte_week"]["description"]
+    assert {"done_by", "could_be_done_by"} <= set(defs["Activity"]["properties"])
+    assert "waits" in defs["Route"]["properties"]
+    assert {"capacity", "placements_per_week"} <= set(defs["Exit"]["properties"])
+    assert "class" in defs["RiskGroup"]["properties"]
+    assert defs["Workforce"]["additionalProperties"] is False

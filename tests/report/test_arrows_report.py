@@ -35,6 +35,17 @@ def test_bolton_has_staff_sheets_and_a_workforce_section(bolton):
     assert "arrows" in sections
 
 
+def test_the_workbook_is_written_with_the_staff_sheets(bolton, tmp_path):
+    from openpyxl import load_workbook
+
+    from wholeflow.report.workbook import write_workbook
+
+    model, res = bolton
+    path = write_workbook(tmp_path / "bolton.xlsx", model, res)
+    sheets = load_workbook(path, read_only=True).sheetnames
+    assert {"Staff", "Staff groups"} <= set(sheets)
+
+
 def test_a_model_without_the_sections_gets_no_new_sheets_or_section():
     frozen = Path(__file__).parents[1] / "engine" / "data" / "bolton_frozen.yaml"
     model = wholeflow.load_model(frozen)

@@ -118,3 +118,14 @@ def test_the_json_schema_describes_staff_waits_placements_and_cohorts():
     assert {"capacity", "placements_per_week"} <= set(defs["Exit"]["properties"])
     assert "class" in defs["RiskGroup"]["properties"]
     assert defs["Workforce"]["additionalProperties"] is False
+
+
+def test_staff_hours_per_rejected_referral_that_differ_from_the_services_are_a_warning(small, h):
+    text = small + ARROWS
+    text = h.replace(text, "    referral: {calendar: weekdays, triage_time: 0.5, acceptance: 0.8}",
+                     "    referral: {calendar: weekdays, triage_time: 0.5, acceptance: 0.8,\n"
+                     "               rejected_handling_hours: 1}\n"
+                     "    workforce: {team: imc_team, rejected_referral: {hours: 0.5, "
+                     "done_by: nurse}}")
+    [w] = [p for p in parse_model(text).warnings if "rejected_handling_hours" in p.message]
+    assert w.path == "services.rehab.workforce.rejected_referral.hours"

@@ -4,9 +4,9 @@ Random numbers come from numpy ``Generator`` streams keyed by (seed, replication
 service id), one stream per purpose: arrivals per stream, length of stay per service and class,
 routing, triage time and acceptance per service, transfer delay per route, initial state per
 service; and, only in models that have them, sickness per staff group, placement length of stay
-and offers per exit, named waits per route and reason, and events per cohort. Two scenarios run with the same seed therefore draw the same numbers wherever their
-models agree (common random numbers), and the same seed gives bit-identical results on one core,
-many, or a cluster.
+and offers per exit, named waits per route and reason, and events per cohort. Two scenarios
+run with the same seed therefore draw the same numbers wherever their models agree (common
+random numbers), and the same seed gives bit-identical results on one core, many, or a cluster.
 """
 
 from __future__ import annotations

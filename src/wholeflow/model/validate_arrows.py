@@ -7,7 +7,8 @@ located (file, line, field) and says how to fix it:
   known team, and every ``done_by`` / ``could_be_done_by`` is a group of that team (not the
   doer itself); a service whose capacity follows its staff has a ``care`` activity with hours
   above 0 and no ``capacity`` of its own; the shares of a team's hours given to such services
-  for one care group add up to at most 1;
+  for one care group add up to at most 1; hours per rejected referral that differ from the
+  service's ``referral.rejected_handling_hours`` are a warning;
 - exits: ``capacity`` comes with ``length_of_stay`` (and the other way round); an exit has a
   capacity or a placement rate, not both, and one rate only;
 - waits: a reason is a plain id and not one of the built-in delay causes;
@@ -88,6 +89,12 @@ def _staff(model: Model, add: Add) -> None:
                 if other == activity.done_by:
                     add((*here, "could_be_done_by", i), f"'{other}' already does it",
                         "list only other groups")
+        handling = svc.referral.rejected_handling_hours
+        if wf.rejected_referral is not None and handling not in (0, wf.rejected_referral.hours):
+            add((*path, "rejected_referral", "hours"), f"{wf.rejected_referral.hours:g} staff "
+                f"hours per rejected referral, but referral.rejected_handling_hours says "
+                f"{handling:g}: the service's failure_demand_hours and its team's will differ",
+                "give both the same hours", "warning")
         if not wf.capacity_from_staff:
             continue
         if wf.care is None or wf.care.hours <= 0:

@@ -146,6 +146,8 @@ def test_sickness_on_a_day_lowers_that_days_caseload_places_and_evicts_no_one(ru
     assert (daily["occupancy"] == 7).all()  # no one evicted on a day with fewer places
     below = int((daily["capacity"] < 7).sum())
     assert res.kpi("days_below_planned_capacity", "imc")[0] == below
+    # utilisation is against the day-by-day places (changes fall at midnight)
+    assert res.kpi("utilisation", "imc")[0] == pytest.approx(7 / daily["capacity"].mean())
 
 
 def test_without_absence_the_caseload_has_its_planned_places(run):

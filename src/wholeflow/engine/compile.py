@@ -114,7 +114,9 @@ def mean_capacity(cm: CompiledModel, w0: float, w1: float,
     """Time-averaged capacity of each service over the window (inf where unlimited); with
     ``changes`` (initial capacities, times, services, capacities) instead of the model's own."""
     S = cm.n_services
-    cap0, cc_time, cc_service, cc_capacity = changes or (
+    if changes is not None:
+        return _mean_capacity_of(changes, S, w0, w1)
+    cap0, cc_time, cc_service, cc_capacity = (
         cm.capacity0, cm.cc_time, cm.cc_service, cm.cc_capacity)
     out = np.zeros(S)
     for s in range(S):
@@ -134,6 +136,26 @@ def mean_capacity(cm: CompiledModel, w0: float, w1: float,
             out[s] = np.inf
         else:
             out[s] = float(np.sum(np.diff(times) * c_arr) / (w1 - w0))
+    return out
+
+
+def _mean_capacity_of(changes: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], S: int,
+                      w0: float, w1: float) -> np.ndarray:
+    """mean_capacity for a replication's own changes (many: a staffed service changes daily),
+    with numpy per service instead of a loop over every change."""
+    cap0, times, services, caps = changes
+    out = np.zeros(S)
+    for s in range(S):
+        mine = services == s
+        t, c = times[mine], caps[mine]
+        before = c[t <= w0]
+        first = before[-1] if len(before) else cap0[s]
+        inside = (t > w0) & (t < w1)
+        levels = np.r_[first, c[inside]].astype(float)
+        if (levels >= UNLIMITED).any():
+            out[s] = np.inf
+        else:
+            out[s] = float(np.sum(np.diff(np.r_[w0, t[inside], w1]) * levels) / (w1 - w0))
     return out
 
 

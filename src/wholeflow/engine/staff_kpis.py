@@ -18,7 +18,7 @@ Every staff hour is accounted for: a group's ``needed_hours`` is the sum of its
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
+from numba import njit
 
 from wholeflow.engine.compile import CompiledModel
 from wholeflow.engine.replication import Replication
@@ -56,16 +56,28 @@ def window_hours(hours: np.ndarray, w0: float, w1: float) -> np.ndarray:
 
 def repeated_assessments(cm: CompiledModel, rep: Replication) -> np.ndarray:
     """Per service: assessments of admissions in the window that were not the person's first."""
-    st = rep.stints
-    adm = ~np.isnan(st["started"]) & (st["came_from"] != -2)
-    n_assess = np.where(adm, cm.assessments[st["service"]], 0)
-    # assessments the person had in earlier stints (stints are in time order per person)
-    before = pd.Series(n_assess).groupby(st["person"]).cumsum().to_numpy() - n_assess
-    first_here = np.where(before > 0, 0, np.minimum(n_assess, 1))
-    repeats = n_assess - first_here
-    inside = adm & (st["started"] >= cm.warm_up) & (st["started"] < cm.end)
-    return np.bincount(st["service"][inside], weights=repeats[inside],
-                       minlength=cm.n_services)
+    return _repeats(rep.stints, len(rep.people), cm.assessments.astype(np.float64),
+                    cm.n_services, cm.warm_up, cm.end)
+
+
+@njit(cache=True)
+def _repeats(stints, n_people, assessments_at, S, w0, w1):
+    """One pass over the stints (created in time order for each person): every assessment of
+    an admission after the person's first assessment counts as a repeat."""
+    assessed = np.zeros(n_people, np.bool_)
+    out = np.zeros(S)
+    for i in range(stints.shape[0]):
+        st = stints[i]
+        if np.isnan(st.started) or st.came_from == -2:
+            continue
+        n = assessments_at[st.service]
+        if n <= 0:
+            continue
+        repeats = n if assessed[st.person] else n - 1.0
+        assessed[st.person] = True
+        if st.started >= w0 and st.started < w1:
+            out[st.service] += repeats
+    return out
 
 
 def staff_kpis(cm: CompiledModel, rep: Replication, counts: dict[str, np.ndarray]

@@ -136,3 +136,32 @@ def test_a_lower_rate_for_a_risk_group_gives_fewer_admissions_on_common_random_n
         mean = 1000 * (0.2 * high + 0.8 * 0.3) * 0.4
         assert value == pytest.approx(mean, abs=4 * math.sqrt(mean) + 0.02 * mean)
     assert b < a
+
+
+def test_each_risk_group_attends_at_its_own_rate(run):
+    # 1,000 members, 30 % at 4 events a year, 70 % at 0.5; journeys take no time to speak of
+    res = run("""
+    services:
+      ed: {length_of_stay: 0.0001}
+    cohorts:
+      copd:
+        size: 1000
+        service: ed
+        risk_groups:
+          high: {share: 0.3, events_per_year: 4}
+          low: {share: 0.7, events_per_year: 0.5}
+    routes:
+      ed: [{to: home, probability: 1}]
+    """, run_days=365.25, seed=3)
+    for group, n, rate in (("high", 300, 4.0), ("low", 700, 0.5)):
+        who = f"cohort.copd.{group}"
+        assert res.kpi("members", who)[0] == n
+        expected = n * rate
+        assert res.kpi("attendances", who)[0] == pytest.approx(
+            expected, abs=4 * math.sqrt(expected))
+        share = 1 - math.exp(-rate) * (1 + rate)
+        assert res.kpi("share_with_2_or_more", who)[0] == pytest.approx(
+            share, abs=4 * math.sqrt(share * (1 - share) / n))
+    total = res.kpi("attendances", "cohort.copd")[0]
+    assert total == res.kpi("attendances", "cohort.copd.high")[0] + res.kpi(
+        "attendances", "cohort.copd.low")[0]

@@ -1,5 +1,7 @@
 """Cohort KPIs of one replication: how often members of a cohort come back.
 
+Rows for a cohort's risk groups (``cohort.<id>.<group>``) follow its own.
+
 Each event of a cohort member (e.g. an exacerbation of COPD) creates a new person in the
 tables (a new journey) whose member is known to the engine. Rows have service
 ``cohort.<id>``; see :data:`COHORT_CATALOGUE`. Admissions avoided by an intervention are the
@@ -28,7 +30,8 @@ COHORT_CATALOGUE: dict[str, str] = {
 
 
 def cohort_kpis(cm: CompiledModel, rep: Replication) -> tuple[list[str], list[str], list[float]]:
-    """(service, metric, value) rows, one group per cohort."""
+    """(service, metric, value) rows: per cohort (``cohort.<id>``), then per risk group
+    (``cohort.<id>.<group>``) the same KPIs but ``left_cohort``."""
     ar = cm.arrows
     w0, w1 = cm.warm_up, cm.end
     member = rep.member_of if rep.member_of is not None else np.full(len(rep.people), -1)
@@ -43,27 +46,35 @@ def cohort_kpis(cm: CompiledModel, rep: Replication) -> tuple[list[str], list[st
     out_s: list[str] = []
     out_m: list[str] = []
     out_v: list[float] = []
-    for c, cid in enumerate(ar.cohorts):
-        mine = cohort_of == c
-        n = int((ar.mem_cohort == c).sum())
+    group_of = np.where(is_member, ar.mem_group[np.maximum(member, 0)], -1)
+    st_group = group_of[st["person"]]
+    everyone = [(c, f"cohort.{cid}", cohort_of, st_cohort, ar.mem_cohort)
+                for c, cid in enumerate(ar.cohorts)]
+    everyone += [(g, f"cohort.{cid}.{gid}", group_of, st_group, ar.mem_group)
+                 for g, (cid, gid) in enumerate(ar.risk_groups)]
+    for c, who, people_of, stints_of, members_of in everyone:
+        mine = people_of == c
+        n = int((members_of == c).sum())
         came = mine & (arrived >= w0) & (arrived < w1)
         first_year = mine & (arrived >= w0) & (arrived < year_end)
         per_member = np.bincount(member[first_year], minlength=len(ar.mem_rate))
-        ids = np.flatnonzero(ar.mem_cohort == c)
-        leaves = ar.coh_leaves[c * E:(c + 1) * E]
+        ids = np.flatnonzero(members_of == c)
+        cohort = ar.mem_cohort[ids[0]] if n else 0
+        leaves = ar.coh_leaves[cohort * E:(cohort + 1) * E]
         gone = mine & (left >= w0) & (left < w1) & (rep.people["exit"] >= 0)
         gone &= leaves[np.maximum(rep.people["exit"], 0)]
-        admitted = (st_cohort == c) & started_in & ar.coh_admits[c][st["service"]]
+        admitted = (stints_of == c) & started_in & ar.coh_admits[cohort][st["service"]]
         values = {
             "members": n,
             "attendances": came.sum(),
-            "attendances_per_person_year": came.sum() / (n * (w1 - w0) / DAYS_PER_YEAR),
-            "share_with_2_or_more": (per_member[ids] >= 2).mean(),
+            "attendances_per_person_year": (came.sum() / (n * (w1 - w0) / DAYS_PER_YEAR)
+                                            if n else np.nan),
+            "share_with_2_or_more": (per_member[ids] >= 2).mean() if n else np.nan,
             "cohort_admissions": admitted.sum(),
             "left_cohort": gone.sum(),
         }
         for metric, value in values.items():
-            out_s.append(f"cohort.{cid}")
+            out_s.append(who)
             out_m.append(metric)
             out_v.append(float(value))
     return out_s, out_m, out_v

@@ -85,6 +85,9 @@ class Arrows:
     coh_stream: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     coh_leaves: np.ndarray = field(default_factory=lambda: np.zeros(0, np.bool_))
     coh_admits: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.bool_))
+    # risk groups: (cohort id, group id) per group, and each member's group (-1: none)
+    risk_groups: list[tuple[str, str]] = field(default_factory=list)
+    mem_group: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     staff: StaffArrays = field(default_factory=StaffArrays)
 
     @property
@@ -207,6 +210,7 @@ def _cohort_arrays(model: Model, out: Arrows, stream: StreamFn, services: list[s
     klass: list[np.ndarray] = []
     cohort: list[np.ndarray] = []
     service: list[np.ndarray] = []
+    group: list[np.ndarray] = []
     leaves = np.zeros((len(model.cohorts), len(exits)), np.bool_)
     admits = np.zeros((len(model.cohorts), len(services)), np.bool_)
     streams: list[int] = []
@@ -215,10 +219,16 @@ def _cohort_arrays(model: Model, out: Arrows, stream: StreamFn, services: list[s
         # members by group in order of the shares; rounding keeps the size exact
         bounds = np.round(np.cumsum([0.0] + [g[0] for g in groups]) * co.size).astype(int)
         bounds[-1] = co.size
-        for (_, r, k), a, b in zip(groups, bounds[:-1], bounds[1:], strict=True):
+        names: list[str | None] = list(co.risk_groups) or [None]
+        for (_, r, k), a, b, gid in zip(groups, bounds[:-1], bounds[1:], names, strict=True):
             n = max(int(b - a), 0)
             rate.append(np.full(n, r / DAYS_PER_YEAR))
             klass.append(np.full(n, classes.index(k or co.klass or classes[0]), np.int64))
+            if gid is None:
+                group.append(np.full(n, -1, np.int64))
+            else:
+                group.append(np.full(n, len(out.risk_groups), np.int64))
+                out.risk_groups.append((cid, gid))
         cohort.append(np.full(co.size, c, np.int64))
         service.append(np.full(co.size, services.index(co.service), np.int64))
         expected = sum(co.size * g[0] * g[1] for g in groups) * model.end_day / DAYS_PER_YEAR
@@ -233,6 +243,7 @@ def _cohort_arrays(model: Model, out: Arrows, stream: StreamFn, services: list[s
         out.mem_class = np.concatenate(klass)
         out.mem_cohort = np.concatenate(cohort)
         out.mem_service = np.concatenate(service)
+        out.mem_group = np.concatenate(group)
     out.coh_stream = np.array(streams, np.int64)
     out.coh_leaves = leaves.ravel()
     out.coh_admits = admits

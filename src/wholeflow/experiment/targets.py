@@ -196,7 +196,8 @@ def _arrow_group_kpis(kpi: Kpi, model: Model, text: str) -> list[str]:
 
     kind, _, rest = kpi.service.partition(".")
     if kind == "cohort":
-        names = [f"cohort.{c}" for c in model.cohorts]
+        names = [f"cohort.{c}" for c in model.cohorts] + [
+            f"cohort.{c}.{g}" for c, co in model.cohorts.items() for g in co.risk_groups]
     else:
         names = [f"staff.{t}" for t in model.staff] + [
             f"staff.{t}.{g}" for t, team in model.staff.items() for g in team.groups]

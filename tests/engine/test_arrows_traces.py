@@ -246,3 +246,27 @@ def test_a_workforce_without_activities_has_rows_of_zero_hours(run):
     """)
     assert res.kpi("staff_hours", "a")[0] == 0.0
     assert res.kpi("needed_hours", "staff.team")[0] == 0.0
+
+
+def test_a_shared_team_splits_its_hours_into_each_services_places(run):
+    # 14 WTE x 7 hours a week = 14 hours a day; a 50/50 share at 1 and 2 care hours a person
+    res = run("""
+    staff:
+      pool: {groups: {therapist: {wte: 14}}, hours_per_wte_week: 7}
+    services:
+      a:
+        length_of_stay: 5
+        workforce: {team: pool, share: 0.5, capacity_from_staff: true,
+                    care: {hours: 1, done_by: therapist}}
+      b:
+        length_of_stay: 5
+        workforce: {team: pool, share: 0.5, capacity_from_staff: true,
+                    care: {hours: 2, done_by: therapist}}
+    routes:
+      a: [{to: home, probability: 1}]
+      b: [{to: home, probability: 1}]
+    arrivals:
+      gp: {service: a, per_day: 1}
+    """)
+    caps = res.daily.groupby("service")["capacity"].unique()
+    assert list(caps["a"]) == [7] and list(caps["b"]) == [3]

@@ -99,7 +99,8 @@ def test_demo_runs_the_bolton_example_end_to_end(tmp_path: Path):
     assert (out / "wholeflow.yaml").exists() and (out / "report.html").exists()
     comparison = pd.read_csv(out / "comparison.csv")
     assert set(comparison["scenario"]) == {"imc_weekends", "trusted_assessor",
-                                           "darley_court_improvements", "direct_referrals"}
+                                           "darley_court_improvements", "direct_referrals",
+                                           "referrals_by_admin"}
     # a second run reuses the folder (and the stored runs) instead of refusing it
     code, text = cli("demo", "--out", str(out), "--replications", "2", "--workers", "1")
     assert code == 0, text

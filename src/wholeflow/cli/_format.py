@@ -72,7 +72,9 @@ def summary_tables(summary: pd.DataFrame, title: str) -> list[Table]:
         for s, m, a, lo, hi in zip(summary["service"], summary["metric"], summary["mean"],
                                    summary["ci_low"], summary["ci_high"], strict=True)
     }
-    services = [s for s in dict.fromkeys(summary["service"]) if s != "system"]
+    # staff.<team>[.<group>] and cohort.<id> rows get tables of their own (_group_tables)
+    services = [s for s in dict.fromkeys(summary["service"])
+                if s != "system" and "." not in str(s)]
     t = Table(title=f"{title}: services (mean ±95 % CI half-width)", title_justify="left")
     t.add_column("service", no_wrap=True)
     for title_ in SERVICE_COLUMNS.values():
@@ -95,4 +97,39 @@ def summary_tables(summary: pd.DataFrame, title: str) -> list[Table]:
     for metric, label in SYSTEM_ROWS.items():
         if ("system", metric) in idx:
             sys_t.add_row(label, with_ci(*idx[("system", metric)]))
-    return [t, sys_t]
+    return [t, sys_t, *_group_tables(summary, idx, title)]
+
+
+#: Columns of the staff and cohort tables: (row prefix, heading, {metric: column}).
+GROUP_TABLES = (
+    ("staff.", "staff hours by team and group",
+     {"available_hours": "available h", "needed_hours": "needed h",
+      "staff_utilisation": "utilisation", "hours_could_be_done_by_others": "others could do h"}),
+    ("cohort.", "cohorts",
+     {"attendances_per_person_year": "attendances/person/year",
+      "share_with_2_or_more": "2+ a year", "cohort_admissions": "admissions"}),
+)
+
+
+def _group_tables(summary: pd.DataFrame, idx: dict[tuple[str, str], tuple[float, float, float]],
+                  title: str) -> list[Table]:
+    """Tables for staff teams and groups and for cohorts, when the model has them."""
+    out = []
+    for prefix, heading, columns in GROUP_TABLES:
+        rows = [s for s in dict.fromkeys(summary["service"]) if str(s).startswith(prefix)]
+        if not rows:
+            continue
+        t = Table(title=f"{title}: {heading} (mean ±95 % CI half-width)", title_justify="left")
+        t.add_column(prefix.rstrip("."), no_wrap=True)
+        for column in columns.values():
+            t.add_column(column, justify="right")
+        for row in rows:
+            cells = []
+            for metric in columns:
+                mean, low, high = idx.get((row, metric), (math.nan,) * 3)
+                share = metric in ("staff_utilisation", "share_with_2_or_more")
+                cells.append(f"{mean:.0%}" if share and not math.isnan(mean)
+                             else plus_minus(mean, low, high))
+            t.add_row(str(row).removeprefix(prefix), *cells)
+        out.append(t)
+    return out

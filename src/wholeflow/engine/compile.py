@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from wholeflow.engine.compile_arrows import Arrows, cohort_inflow, compile_arrows
 from wholeflow.model import calendars as cal
 from wholeflow.model.schema import WEEKDAYS, CapacitySchedule, Model
 
@@ -89,6 +90,8 @@ class CompiledModel:
     max_events: int | None = None
     expected_visits: np.ndarray = field(default_factory=lambda: np.zeros(0))
     expected_people: float = 0.0
+    # workforce, exit limits, named waits, cohorts (empty for a model without them)
+    arrows: Arrows = field(default_factory=Arrows)
 
     @property
     def n_services(self) -> int:
@@ -105,14 +108,21 @@ class CompiledModel:
         return mean_capacity(self, self.warm_up, self.end)
 
 
-def mean_capacity(cm: CompiledModel, w0: float, w1: float) -> np.ndarray:
-    """Time-averaged capacity of each service over the window (inf where unlimited)."""
+def mean_capacity(cm: CompiledModel, w0: float, w1: float,
+                  changes: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
+                  ) -> np.ndarray:
+    """Time-averaged capacity of each service over the window (inf where unlimited); with
+    ``changes`` (initial capacities, times, services, capacities) instead of the model's own."""
     S = cm.n_services
+    if changes is not None:
+        return _mean_capacity_of(changes, S, w0, w1)
+    cap0, cc_time, cc_service, cc_capacity = (
+        cm.capacity0, cm.cc_time, cm.cc_service, cm.cc_capacity)
     out = np.zeros(S)
     for s in range(S):
         times = [w0]
-        caps = [cm.capacity0[s]]
-        for t, sv, c in zip(cm.cc_time, cm.cc_service, cm.cc_capacity, strict=True):
+        caps = [cap0[s]]
+        for t, sv, c in zip(cc_time, cc_service, cc_capacity, strict=True):
             if sv != s:
                 continue
             if t <= w0:
@@ -126,6 +136,26 @@ def mean_capacity(cm: CompiledModel, w0: float, w1: float) -> np.ndarray:
             out[s] = np.inf
         else:
             out[s] = float(np.sum(np.diff(times) * c_arr) / (w1 - w0))
+    return out
+
+
+def _mean_capacity_of(changes: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], S: int,
+                      w0: float, w1: float) -> np.ndarray:
+    """mean_capacity for a replication's own changes (many: a staffed service changes daily),
+    with numpy per service instead of a loop over every change."""
+    cap0, times, services, caps = changes
+    out = np.zeros(S)
+    for s in range(S):
+        mine = services == s
+        t, c = times[mine], caps[mine]
+        before = c[t <= w0]
+        first = before[-1] if len(before) else cap0[s]
+        inside = (t > w0) & (t < w1)
+        levels = np.r_[first, c[inside]].astype(float)
+        if (levels >= UNLIMITED).any():
+            out[s] = np.inf
+        else:
+            out[s] = float(np.sum(np.diff(np.r_[w0, t[inside], w1]) * levels) / (w1 - w0))
     return out
 
 
@@ -254,6 +284,8 @@ def compile_model(model: Model) -> CompiledModel:
         mix = _mix(census.class_mix, classes)
         arrivals_in[sidx[sid]] += (census.occupancy + census.queue) * mix
         initial_specs.append((sidx[sid], census.occupancy, census.ready, census.queue, mix))
+    if model.cohorts:
+        arrivals_in += cohort_inflow(model, sidx, kidx, model.end_day)
 
     P = np.zeros((K, S, S))
     for s in services:
@@ -314,6 +346,8 @@ def compile_model(model: Model) -> CompiledModel:
         triage_stream[i] = stream(f"triage:{s}", svc.referral.triage_time.sample,
                                   per_service[i] / acc)
         accept_stream[i] = stream(f"accept:{s}", _uniforms, per_service[i] / acc)
+    # new purposes' streams come after every existing one
+    arrows = compile_arrows(model, stream, per_service, len(cum))
 
     return CompiledModel(
         services=services, classes=classes, exits=exits, start_date=model.start_date,
@@ -344,6 +378,7 @@ def compile_model(model: Model) -> CompiledModel:
         arrival_specs=arrival_specs, initial_specs=initial_specs, los_samplers=los_samplers,
         max_events=model.max_events,
         expected_visits=per_service, expected_people=float(arrivals_in.sum()),
+        arrows=arrows,
     )
 
 

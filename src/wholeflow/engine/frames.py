@@ -14,7 +14,6 @@ import pandas as pd
 from wholeflow.engine.compile import UNLIMITED, CompiledModel
 from wholeflow.engine.kpis import journey_counts
 from wholeflow.engine.replication import Replication
-from wholeflow.tables import DELAY_CAUSES
 
 
 def _ts(cm: CompiledModel, days: np.ndarray) -> pd.DatetimeIndex:
@@ -52,7 +51,8 @@ def stays(cm: CompiledModel, rep: Replication) -> pd.DataFrame:
     n = len(st)
     names = _names(cm)
     delayed = np.zeros(n)
-    by_cause = np.zeros((n, len(DELAY_CAUSES)))
+    causes = cm.arrows.delay_causes
+    by_cause = np.zeros((n, len(causes)))
     target = np.full(n, -1, dtype=np.int64)
     if len(rep.delays):
         dd = rep.delays
@@ -85,7 +85,7 @@ def stays(cm: CompiledModel, rep: Replication) -> pd.DataFrame:
         "ended": _ts(cm, st["ended"]),
         "destination": _lookup(names, st["destination"]),
         "delayed_days": delayed,
-        "delay_cause": _lookup(np.array(DELAY_CAUSES, dtype=object),
+        "delay_cause": _lookup(np.array(causes, dtype=object),
                                np.where(delayed > 0, by_cause.argmax(axis=1), -1)),
         "delay_target": _lookup(names, target),
         "length_of_stay": los,
@@ -120,7 +120,7 @@ def delays(cm: CompiledModel, rep: Replication) -> pd.DataFrame:
         "person": _person_ids(rep, rep.stints["person"][dd["stint"]]),
         "service": names[rep.stints["service"][dd["stint"]]],
         "target": names[dd["target"]],
-        "cause": np.array(DELAY_CAUSES, dtype=object)[dd["cause"]],
+        "cause": np.array(cm.arrows.delay_causes, dtype=object)[dd["cause"]],
         "start": _ts(cm, dd["start"]),
         "end": _ts(cm, dd["end"]),
         "days": dd["end"] - dd["start"],
@@ -173,7 +173,7 @@ def daily(cm: CompiledModel, rep: Replication) -> pd.DataFrame:
     days = np.arange(first, last, dtype=float)
     st = rep.stints
     frames = []
-    caps = _daily_capacity(cm, days)
+    caps = _daily_capacity(cm, days, rep)
     for s in range(S):
         m = st["service"] == s
         started, ready, ended = st["started"][m], st["ready"][m], st["ended"][m]
@@ -213,8 +213,11 @@ def daily(cm: CompiledModel, rep: Replication) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def _daily_capacity(cm: CompiledModel, days: np.ndarray) -> np.ndarray:
-    caps = np.repeat(cm.capacity0[:, None], len(days), axis=1)
-    for t, s, c in zip(cm.cc_time, cm.cc_service, cm.cc_capacity, strict=True):
+def _daily_capacity(cm: CompiledModel, days: np.ndarray, rep: Replication) -> np.ndarray:
+    # a replication whose staff set some capacities carries its own changes
+    cap0, cc_time, cc_service, cc_capacity = rep.capacity or (
+        cm.capacity0, cm.cc_time, cm.cc_service, cm.cc_capacity)
+    caps = np.repeat(cap0[:, None], len(days), axis=1)
+    for t, s, c in zip(cc_time, cc_service, cc_capacity, strict=True):
         caps[s, days >= t] = c
     return caps

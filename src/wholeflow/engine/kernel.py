@@ -28,6 +28,15 @@ DECIDE = 1
 MOVE = 2
 OPEN = 3
 DAY = 4
+WAITED = 5  # a named wait ended (arg: person)
+PLACE = 6  # a place at a limited exit became free (arg: exit)
+COHORT = 7  # a cohort member's event: they come into their service (arg: member)
+# steps within one event (never on the heap)
+REFER = -1
+TO_EXIT = -2
+# exit kinds (see compile_arrows)
+EXIT_PLACES = 1
+EXIT_RATE = 2
 
 # delay causes (index into tables.DELAY_CAUSES)
 TRIAGE = 0
@@ -311,6 +320,43 @@ def _start(p, b, t, k, K, people, stints, occ, wake, in_wake, nwake, buf, boff, 
     return nwake
 
 
+# ---------------------------------------------------------------- four arrows
+@njit(cache=True, inline="always")
+def _next_wait(p, t, w_prob, w_ustream, w_dstream, wait_at, wait_end, wait_from, buf, boff,
+               cur, ht, hp, ctr):
+    """Start person p's next named wait on their route, if one happens (each is decided by its
+    own uniform draw). Returns True when a wait started (a WAITED event is scheduled)."""
+    j = wait_at[p]
+    while j < wait_end[p]:
+        u = _draw(buf, boff, cur, w_ustream[j], ctr)
+        if u < w_prob[j]:
+            d = _draw(buf, boff, cur, w_dstream[j], ctr)
+            if d > 0.0:
+                wait_at[p] = j + 1
+                wait_from[p] = t
+                _heap_push(ht, hp, ctr, t + d, WAITED, p)
+                return True
+        j += 1
+    wait_at[p] = j
+    return False
+
+
+@njit(cache=True, inline="always")
+def _exit_person(p, e, t, E, people, member_of, mem_cohort, mem_rate, coh_stream, coh_leaves,
+                 buf, boff, cur, ht, hp, ctr):
+    """Person p's journey ends at exit e; a cohort member returns to the cohort (their next
+    event is scheduled) unless e is an exit on which they leave it."""
+    people[p].exit = e
+    people[p].left = t
+    if p < member_of.shape[0]:
+        m = member_of[p]
+        if m >= 0:
+            c = mem_cohort[m]
+            if not coh_leaves[c * E + e] and mem_rate[m] > 0.0:
+                gap = _draw(buf, boff, cur, coh_stream[c], ctr) / mem_rate[m]
+                _heap_push(ht, hp, ctr, t + gap, COHORT, m)
+
+
 # ---------------------------------------------------------------- the loop
 @njit(cache=True)
 def run_kernel(
@@ -329,6 +375,10 @@ def run_kernel(
     # outputs
     ctr, people, stints, refs, delays,
     ht, hp, deadlock_set,
+    # exit limits, named waits and cohorts (all None for a model without them)
+    ex_kind, ex_free, ex_rate, ex_los_stream, ex_gap_stream, placement_cause,
+    rt_woff, w_prob, w_cause, w_ustream, w_dstream, wait_at, wait_end, wait_from,
+    mem_rate, mem_class, mem_service, mem_cohort, coh_stream, coh_leaves, member_of,
 ):
     """Run one replication. Returns nothing; see ``ctr`` (counts, status) and the outputs.
 
@@ -336,6 +386,11 @@ def run_kernel(
     person, holding their state while in the system), ``stints``, ``refs`` and ``delays``
     (filled in order from row 0; ``ctr`` holds their counts). A stint's ``came_from`` is -1 for
     a new arrival, -2 for someone already in place at day 0.
+
+    Limited exits keep ``ex_free`` places and a FIFO of people waiting for one (in place, a
+    delayed day with cause ``placement_cause``); named waits run one after another before the
+    referral (each a delay segment with its own cause); cohort members come in at their rate
+    and ``member_of[p]`` says whose attendance person p is.
     """
     # service state
     occ = np.zeros(S, np.int64)
@@ -374,6 +429,22 @@ def run_kernel(
             wake[nwake] = s
             nwake += 1
     _heap_push(ht, hp, ctr, 1.0, DAY, 1)
+    # Every use of the four arrows' arrays sits under "ex_kind is not None" (a test on an
+    # argument): for a model without them they are None and numba compiles the loop without
+    # that code at all, so such models run the loop they ran before the arrows existed.
+    if ex_kind is not None:
+        E = ex_kind.shape[0]
+        eqh = np.full(E, -1, np.int64)  # people waiting for a place at a limited exit (FIFO)
+        eqt = np.full(E, -1, np.int64)
+        n_waits = w_prob.shape[0]
+        for e in range(E):  # the first place offered at an exit with a rate of placements
+            if ex_kind[e] == EXIT_RATE:
+                _heap_push(ht, hp, ctr,
+                           _draw(buf, boff, cur, ex_gap_stream[e], ctr) / ex_rate[e], PLACE, e)
+        for m in range(mem_rate.shape[0]):  # each cohort member's first event
+            if mem_rate[m] > 0.0:
+                gap = _draw(buf, boff, cur, coh_stream[mem_cohort[m]], ctr) / mem_rate[m]
+                _heap_push(ht, hp, ctr, gap, COHORT, m)
 
     ai = 0
     na = arr_time.shape[0]
@@ -482,7 +553,10 @@ def run_kernel(
         # Handle the event; a referral decided at once (no triage time, calendar open) is
         # handled in the same pass instead of making a round trip through the heap.
         while True:
-            k = people[p].klass if kind != OPEN and kind != DAY else 0
+            if ex_kind is not None:  # PLACE and COHORT events are not about a person
+                k = people[p].klass if kind <= MOVE or kind == WAITED else 0
+            else:
+                k = people[p].klass if kind != OPEN and kind != DAY else 0
 
             if kind == READY:
                 s = people[p].loc
@@ -497,12 +571,23 @@ def run_kernel(
                 people[p].src = s
                 people[p].onrej = rt_onrej[e] if hi > lo else -1
                 people[p].dstream = rt_dstream[e] if hi > lo else -1
-                if dest >= S:
+                if ex_kind is not None:
+                    if n_waits > 0 and hi > lo and rt_woff[e + 1] > rt_woff[e]:
+                        people[p].target = dest
+                        wait_at[p] = rt_woff[e]
+                        wait_end[p] = rt_woff[e + 1]
+                        if _next_wait(p, t, w_prob, w_ustream, w_dstream, wait_at, wait_end,
+                                      wait_from, buf, boff, cur, ht, hp, ctr):
+                            break
+                    if dest >= S:
+                        kind = TO_EXIT
+                        continue
+                elif dest >= S:
                     nwake = _leave(p, dest, t, people, stints, occ, wake, in_wake, nwake)
                     people[p].exit = dest - S
                     people[p].left = t
                     break
-                kind = -1  # fall through to "refer" below with dest
+                kind = REFER  # fall through to "refer" below with dest
 
             elif kind == DECIDE:
                 b = people[p].target
@@ -536,6 +621,9 @@ def run_kernel(
                 if dest < 0:
                     dest = first_exit
                 if dest >= S:
+                    if ex_kind is not None:
+                        kind = TO_EXIT
+                        continue
                     if a >= 0:
                         nwake = _leave(p, dest, t, people, stints, occ, wake, in_wake, nwake)
                     elif people[p].stint >= 0:
@@ -554,7 +642,7 @@ def run_kernel(
                         people[p].onrej = rt_onrej[e]
                         people[p].dstream = rt_dstream[e]
                         break
-                kind = -1
+                kind = REFER
 
             elif kind == MOVE:
                 b = people[p].target
@@ -581,6 +669,95 @@ def run_kernel(
                     return
                 _heap_push(ht, hp, ctr, p + 1.0, DAY, p + 1)
                 break
+
+            elif ex_kind is not None:  # the events of the four arrows
+                if kind == WAITED:
+                    dest = people[p].target
+                    _add_delay(delays, ctr, people[p].stint, dest, w_cause[wait_at[p] - 1],
+                               wait_from[p], t)
+                    if _next_wait(p, t, w_prob, w_ustream, w_dstream, wait_at, wait_end,
+                                  wait_from, buf, boff, cur, ht, hp, ctr):
+                        break
+                    if dest >= S:
+                        kind = TO_EXIT
+                        continue
+                    kind = REFER
+
+                elif kind == TO_EXIT:
+                    # the journey ends at exit dest, once a place there is free
+                    e = dest - S
+                    if ex_kind[e] != 0:
+                        if ex_free[e] <= 0 or eqh[e] >= 0:
+                            a = people[p].loc
+                            if a >= 0 and not holds[a]:
+                                nwake = _leave(p, dest, t, people, stints, occ, wake, in_wake,
+                                               nwake)
+                            people[p].held = 1 if people[p].loc >= 0 else 0
+                            people[p].target = dest
+                            wait_from[p] = t
+                            people[p].nxt = -1
+                            if eqt[e] < 0:
+                                eqh[e] = p
+                            else:
+                                people[eqt[e]].nxt = p
+                            eqt[e] = p
+                            break
+                        ex_free[e] -= 1
+                        if ex_kind[e] == EXIT_PLACES:
+                            _heap_push(ht, hp, ctr,
+                                       t + _draw(buf, boff, cur, ex_los_stream[e], ctr), PLACE, e)
+                    if people[p].loc >= 0:
+                        nwake = _leave(p, dest, t, people, stints, occ, wake, in_wake, nwake)
+                    elif people[p].stint >= 0:
+                        stints[people[p].stint].destination = dest
+                    _exit_person(p, e, t, E, people, member_of, mem_cohort, mem_rate, coh_stream,
+                                 coh_leaves, buf, boff, cur, ht, hp, ctr)
+                    break
+
+                elif kind == PLACE:
+                    e = p
+                    ex_free[e] += 1
+                    if ex_kind[e] == EXIT_RATE:
+                        _heap_push(ht, hp, ctr,
+                                   t + _draw(buf, boff, cur, ex_gap_stream[e], ctr) / ex_rate[e],
+                                   PLACE, e)
+                    while ex_free[e] > 0 and eqh[e] >= 0:  # the longest waiter takes the place
+                        q = eqh[e]
+                        eqh[e] = people[q].nxt
+                        if eqh[e] < 0:
+                            eqt[e] = -1
+                        ex_free[e] -= 1
+                        if ex_kind[e] == EXIT_PLACES:
+                            _heap_push(ht, hp, ctr,
+                                       t + _draw(buf, boff, cur, ex_los_stream[e], ctr), PLACE, e)
+                        if people[q].loc >= 0:
+                            _add_delay(delays, ctr, people[q].stint, S + e, placement_cause,
+                                       wait_from[q], t)
+                            nwake = _leave(q, S + e, t, people, stints, occ, wake, in_wake, nwake)
+                        _exit_person(q, e, t, E, people, member_of, mem_cohort, mem_rate,
+                                     coh_stream, coh_leaves, buf, boff, cur, ht, hp, ctr)
+                    if ex_kind[e] == EXIT_RATE:
+                        ex_free[e] = 0  # an offer no one here takes goes to someone outside
+                    break
+
+                elif kind == COHORT:
+                    # a cohort member's event: they come into their service like an arrival
+                    m = p
+                    s = mem_service[m]
+                    q = _new_person(people, ctr, mem_class[m], t)
+                    if q < 0:
+                        return
+                    member_of[q] = m
+                    st = _new_stint(stints, ctr, q, s, -1, t, t)
+                    if st < 0:
+                        return
+                    people[q].qstint = st
+                    _enqueue(qh, qt, qlen, people, s, class_level[mem_class[m]], n_levels, q)
+                    if not in_wake[s]:
+                        in_wake[s] = True
+                        wake[nwake] = s
+                        nwake += 1
+                    break
 
             # ---- refer person p from people[p].src to dest (after READY or a rejection)
             a = people[p].loc

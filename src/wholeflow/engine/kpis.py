@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from wholeflow.engine.compile import CompiledModel
+from wholeflow.engine.compile import CompiledModel, mean_capacity
 from wholeflow.engine.replication import Replication
 from wholeflow.tables import DELAY_CAUSES
 
@@ -26,6 +26,10 @@ CATALOGUE: dict[str, str] = {
     "delayed_days": "days people spent holding a place here while ready to move on (in window)",
     **{f"delayed_days_{c}": f"the part of delayed_days caused by {c.replace('_', ' ')}"
        for c in DELAY_CAUSES},
+    "delayed_days_placement": "the part of delayed_days spent waiting for a place at a limited "
+                              "exit (care home, housing); only in models with one",
+    "delayed_days_<reason>": "the part of delayed_days caused by a route's named wait "
+                             "(patient_choice, package_of_care, ...); only in models with one",
     "referrals": "referrals sent to the service during the window",
     "rejected_referrals": "referrals the service rejected (inappropriate referrals) in the window",
     "acceptance_rate": "accepted / decided referrals in the window",
@@ -154,11 +158,13 @@ def replication_kpis(cm: CompiledModel, rep: Replication, n_initial: int
     S = cm.n_services
     w0, w1 = cm.warm_up, cm.end
     span = w1 - w0
-    acc, by_cause, los_svc, los = _tally(S, len(DELAY_CAUSES), w0, w1, rep.stints,
+    causes = cm.arrows.delay_causes
+    acc, by_cause, los_svc, los = _tally(S, len(causes), w0, w1, rep.stints,
                                          rep.delays, rep.referrals)
     occ_days = acc[_OCC]
     mean_occ = occ_days / span
-    cap = cm.window_capacity
+    cap = cm.window_capacity if rep.capacity is None else mean_capacity(cm, w0, w1,
+                                                                          rep.capacity)
     discharges, admissions = acc[_DIS], acc[_ADM]
     rejected, decided = acc[_REJ], acc[_DECIDED]
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -178,7 +184,7 @@ def replication_kpis(cm: CompiledModel, rep: Replication, n_initial: int
         "discharges": discharges, "mean_length_of_stay": mean_los,
         "p90_length_of_stay": p90_los, "mean_wait_days": waits, "mean_queue": mean_queue,
         "delayed_days": delayed,
-        **{f"delayed_days_{c}": by_cause[i] for i, c in enumerate(DELAY_CAUSES)},
+        **{f"delayed_days_{c}": by_cause[i] for i, c in enumerate(causes)},
         "referrals": referrals, "rejected_referrals": rejected, "acceptance_rate": acc_rate,
         "failure_demand_hours": failure_hours, "cost": cost,
     }
@@ -196,7 +202,30 @@ def replication_kpis(cm: CompiledModel, rep: Replication, n_initial: int
     services += ["system"] * len(system)
     metrics += list(system)
     values.append(np.array(list(system.values()), dtype=float))
+    if cm.arrows.staff.active or cm.arrows.cohorts:  # only in models with these sections
+        _arrow_kpis(cm, rep, acc, services, metrics, values)
     return services, metrics, np.concatenate(values)
+
+
+def _arrow_kpis(cm: CompiledModel, rep: Replication, acc: np.ndarray, services: list[str],
+                metrics: list[str], values: list[np.ndarray]) -> None:
+    """Append the workforce and cohort KPIs (see staff_kpis and cohort_kpis)."""
+    rows: list[tuple[list[str], list[str], list[float]]] = []
+    if cm.arrows.staff.active:
+        from wholeflow.engine.staff_kpis import repeated_assessments, staff_kpis
+
+        counts = {"triage": acc[_DECIDED], "assessment": acc[_ADM] * cm.assessments,
+                  "rejected_referral": acc[_REJ], "care": acc[_OCC], "discharge": acc[_DIS],
+                  "repeated_assessment": repeated_assessments(cm, rep)}
+        rows.append(staff_kpis(cm, rep, counts))
+    if cm.arrows.cohorts:
+        from wholeflow.engine.cohort_kpis import cohort_kpis
+
+        rows.append(cohort_kpis(cm, rep))
+    for s, m, v in rows:
+        services += s
+        metrics += m
+        values.append(np.array(v, dtype=float))
 
 
 def system_kpis(cm: CompiledModel, rep: Replication, n_initial: int, cost: np.ndarray,

@@ -3,9 +3,10 @@
 Random numbers come from numpy ``Generator`` streams keyed by (seed, replication, purpose,
 service id), one stream per purpose: arrivals per stream, length of stay per service and class,
 routing, triage time and acceptance per service, transfer delay per route, initial state per
-service. Two scenarios run with the same seed therefore draw the same numbers wherever their
-models agree (common random numbers), and the same seed gives bit-identical results on one core,
-many, or a cluster.
+service; and, only in models that have them, sickness per staff group, placement length of stay
+and offers per exit, named waits per route and reason, and events per cohort. Two scenarios
+run with the same seed therefore draw the same numbers wherever their models agree (common
+random numbers), and the same seed gives bit-identical results on one core, many, or a cluster.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import numpy as np
 
 from wholeflow.engine import kernel as K
 from wholeflow.engine.compile import CompiledModel
+from wholeflow.engine.compile_arrows import Arrows
 from wholeflow.engine.records import DELAY, PERSON, REFERRAL, STINT, aligned_empty
 from wholeflow.errors import DeadlockError, EventBudgetError, SimulationError
 
@@ -46,6 +48,12 @@ class Replication:
     delays: np.ndarray  # DELAY: start, end, stint, target, cause
     events: int
     n_initial: int = 0  # the first n_initial people were present at day 0
+    # with a workforce: available hours per (team, group) and day, and the capacity changes
+    # the staffed services had (initial capacities, times, services, capacities)
+    staff_hours: np.ndarray | None = None
+    capacity: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
+    # with cohorts: the cohort member each person's attendance belongs to (-1: not a member)
+    member_of: np.ndarray | None = None
 
 
 def _arrivals(cm: CompiledModel, seed: int, rep: int
@@ -94,6 +102,21 @@ def _initial(cm: CompiledModel, seed: int, rep: int
     return np.concatenate(svc), np.concatenate(cls), np.concatenate(rem), np.concatenate(queued)
 
 
+#: The kernel's arguments for limited exits, named waits and cohorts in a model without them:
+#: None, so numba compiles the event loop without that code (see kernel.run_kernel).
+_NO_ARROWS = (None, None, None, None, None, -1, None, None, None, None, None, None, None, None,
+              None, None, None, None, None, None, None)
+
+
+def _kernel_arrows(ar: Arrows, n_wait: int, member_of: np.ndarray) -> tuple[object, ...]:
+    """The kernel's arguments for limited exits, named waits and cohorts (fresh state)."""
+    return (ar.ex_kind, ar.ex_places.copy(), ar.ex_rate, ar.ex_los_stream, ar.ex_gap_stream,
+            ar.placement_cause, ar.rt_woff, ar.w_prob, ar.w_cause, ar.w_ustream, ar.w_dstream,
+            np.zeros(n_wait, np.int64), np.zeros(n_wait, np.int64), np.zeros(n_wait),
+            ar.mem_rate, ar.mem_class, ar.mem_service, ar.mem_cohort, ar.coh_stream,
+            ar.coh_leaves, member_of)
+
+
 class _Buffers:
     """Random buffers, one per stream, grown on demand (longer buffers start alike)."""
 
@@ -123,11 +146,24 @@ def run_replication(cm: CompiledModel, seed: int = 0, replication: int = 0) -> R
     arr_t, arr_s, arr_c = _arrivals(cm, seed, replication)
     ini_s, ini_c, ini_r, ini_q = _initial(cm, seed, replication)
     buffers = _Buffers(cm, seed, replication)
+    ar = cm.arrows
+    staff_hours = capacity = None
+    cap0, cc_time, cc_service, cc_capacity = (cm.capacity0, cm.cc_time, cm.cc_service,
+                                              cm.cc_capacity)
+    if ar.staff.active:
+        from wholeflow.engine.workforce import available_hours, capacity_changes, staffed_places
+
+        staff_hours = available_hours(cm, seed, replication)
+        capacity = capacity_changes(cm, staffed_places(cm, staff_hours))
+        cap0, cc_time, cc_service, cc_capacity = capacity
     n_people = len(arr_t) + len(ini_s) + 16
+    if len(ar.mem_rate):
+        n_people += int(1.3 * (cm.expected_people - len(arr_t) - len(ini_s))) + len(ar.mem_rate)
+    waits = len(ar.w_prob) > 0 or bool(ar.ex_kind.any())
     n_stints = int(cm.expected_visits.sum() * 1.3) + n_people + 64
     n_refs = n_stints
     n_delays = 2 * n_stints
-    n_heap = n_people + 1024
+    n_heap = n_people + 1024 + len(ar.mem_rate) + len(ar.ex_kind)
     budget = cm.max_events or max(MIN_EVENT_BUDGET,
                                   int(EVENTS_PER_PERSON * max(n_people, n_stints)))
     while True:
@@ -140,16 +176,19 @@ def run_replication(cm: CompiledModel, seed: int = 0, replication: int = 0) -> R
         ht = np.empty(n_heap)
         hp = np.empty(n_heap, np.int64)
         members = np.zeros(cm.n_services, np.bool_)
+        n_wait = n_people if waits else 0
+        member_of = np.full(n_people if len(ar.mem_rate) else 0, -1, np.int32)
         K.run_kernel(
             cm.n_services, cm.n_classes, cm.n_levels, cm.end, budget,
-            cm.capacity0.copy(), cm.holds, cm.admit_cal, cm.referral_cal, cm.acceptance,
+            cap0.copy(), cm.holds, cm.admit_cal, cm.referral_cal, cm.acceptance,
             cm.class_level, cm.cal_offsets, cm.cal_start, cm.cal_end,
-            cm.cc_time, cm.cc_service, cm.cc_capacity,
+            cc_time, cc_service, cc_capacity,
             cm.rt_offsets, cm.rt_cum, cm.rt_target, cm.rt_on_reject, cm.rt_delay_stream,
             cm.los_stream, cm.route_stream, cm.triage_stream, cm.accept_stream,
             buf, boff, np.zeros(len(boff) - 1, np.int64),
             arr_t, arr_s, arr_c, ini_s, ini_c, ini_r, ini_q,
             ctr, people, stints, refs, delays, ht, hp, members,
+            *(_kernel_arrows(ar, n_wait, member_of) if ar.in_kernel else _NO_ARROWS),
         )
         status = int(ctr[K.STATUS])
         if status == K.OK:
@@ -185,4 +224,6 @@ def run_replication(cm: CompiledModel, seed: int = 0, replication: int = 0) -> R
         seed=seed, replication=replication,
         people=people[:n_p], stints=stints[:n_s], referrals=refs[:n_r], delays=delays[:n_d],
         events=int(ctr[K.NEV]), n_initial=len(ini_s),
+        staff_hours=staff_hours, capacity=capacity,
+        member_of=member_of[:n_p] if len(member_of) else None,
     )

@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, field_validator
 
 from wholeflow.errors import Problem
+from wholeflow.model.arrows import Cohort, NamedWait, Team, Workforce
 from wholeflow.model.distributions import Distribution, Fixed, coerce_distribution
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -118,6 +119,9 @@ class Service(_Strict):
     record_system: str | None = Field(None, description="IT system holding the person's record")
     cost_per_day: float = Field(0.0, ge=0, description="cost of one occupied place for one day")
     funder: str | None = Field(None, description="who pays (e.g. foundation_trust, council)")
+    workforce: Workforce | None = Field(
+        None, description="the team whose time the service uses, its activities and whether "
+        "its capacity follows the staff")
 
     @field_validator("capacity", mode="before")
     @classmethod
@@ -129,6 +133,16 @@ class Exit(_Strict):
     """Where a journey ends: home, care home, died, out of area, ..."""
 
     name: str | None = Field(None, description="display name")
+    capacity: int | None = Field(
+        None, ge=1, description="places at this exit (e.g. care-home beds open to the system); "
+        "people wait for a free one where they are (cause placement); needs length_of_stay")
+    length_of_stay: Dist | None = Field(
+        None, description="days a placed person keeps an exit place (with capacity)")
+    placements_per_week: float | None = Field(
+        None, gt=0, description="places becoming free per week (Poisson); an offer no one is "
+        "waiting for is taken from outside the system")
+    placements_per_month: float | None = Field(
+        None, gt=0, description="the same per month (e.g. housing offers)")
 
 
 class Route(_Strict):
@@ -140,6 +154,9 @@ class Route(_Strict):
         None, description="where a rejected referral goes instead (service or exit)")
     transfer_delay: Dist | None = Field(
         None, description="days the person still holds this place once the next one is reserved")
+    waits: dict[str, NamedWait] = Field(
+        default_factory=dict, description="named reasons to wait before moving on by this "
+        "route (patient_choice, package_of_care, housing, family, ...), each its own delay cause")
 
 
 RouteSet = list[Route] | dict[str, list[Route]]
@@ -197,6 +214,9 @@ class Model(_Strict):
         description="per service: a list of routes, or per class ({default: [...], frail: [...]})")
     initial_state: dict[str, InitialCensus] = Field(
         default_factory=dict, description="census at day 0 per service")
+    staff: dict[str, Team] = Field(default_factory=dict, description="staff teams by id")
+    cohorts: dict[str, Cohort] = Field(
+        default_factory=dict, description="people with a condition who come back, by id")
     scenarios: dict[str, Scenario] = Field(default_factory=dict, description="named scenarios")
     max_events: int | None = Field(
         None, gt=0, description="event budget per replication (default: generous, from volumes)")

@@ -50,7 +50,9 @@ DEFAULT_CLASS = "default"
 
 def check_model(model: Model, where: Locator) -> list[Problem]:
     """Every cross-field problem in ``model`` (errors and warnings), located by ``where``."""
-    return _Checker(model, where).run()
+    from wholeflow.model.validate_arrows import check_arrows
+
+    return _Checker(model, where).run() + check_arrows(model, where)
 
 
 def can_be_zero(dist: Any) -> bool:
@@ -325,6 +327,10 @@ class _Checker:
         for sid, census in self.m.initial_state.items():
             if sid in self.services and (census.occupancy or census.queue):
                 start |= {(sid, k) for k in self._mix_classes(census.class_mix)}
+        for co in self.m.cohorts.values():  # cohort members come in at their service
+            if co.service in self.services:
+                ks = [g.klass or co.klass for g in co.risk_groups.values()] or [co.klass]
+                start |= {(co.service, k or self.classes[0]) for k in ks}
         return start
 
     def _reachable(self) -> set[tuple[str, str]]:

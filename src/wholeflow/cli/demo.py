@@ -8,7 +8,6 @@ intervals, and writes the tables and a self-contained HTML report.
 from __future__ import annotations
 
 import shutil
-from importlib import resources
 from pathlib import Path
 
 import typer
@@ -16,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from wholeflow.errors import WholeflowError
+from wholeflow.examples import DEFAULT, example_folder, shipped_examples
 
 console = Console()
 
@@ -33,23 +33,25 @@ HEADLINES = [
 ]
 
 
-def example_folder(name: str = "bolton") -> Path:
-    """The shipped example workspace ``name`` (read-only: copy it before use)."""
-    return Path(str(resources.files("wholeflow.examples") / name))
-
-
-def prepare_workspace(out: Path) -> Path:
-    """Copy the example into ``out``; a folder from an earlier demo is reused as it is."""
+def prepare_workspace(out: Path, example: str = DEFAULT) -> Path:
+    """Copy the example into ``out``; a folder from an earlier demo of it is reused as it is."""
     if (out / MARKER).exists():
-        return out
+        made_from = (out / MARKER).read_text(encoding="utf-8").split()[-1]
+        if made_from == "demo":  # "made by wholeflow demo": a Bolton folder of an older version
+            made_from = DEFAULT
+        if made_from == example:
+            return out
+        raise WholeflowError(f"{out} holds the {made_from} example, not {example}; choose "
+                             "another folder with --out")
+    source = example_folder(example)
     if out.exists() and any(out.iterdir()):
         raise WholeflowError(
             f"{out} already exists and is not a wholeflow demo folder; choose another with "
             "--out, or remove it")
-    shutil.copytree(example_folder(), out, dirs_exist_ok=True,
+    shutil.copytree(source, out, dirs_exist_ok=True,
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "__init__.py"))
     (out / MARKER).parent.mkdir(parents=True, exist_ok=True)
-    (out / MARKER).write_text("made by wholeflow demo\n", encoding="utf-8")
+    (out / MARKER).write_text(f"made by wholeflow demo of {example}\n", encoding="utf-8")
     return out
 
 
@@ -80,14 +82,17 @@ def comparison_table(differences, scenario: str, description: str) -> Table:  # 
 
 
 def demo(
-    out: Path = typer.Option(Path("wholeflow-demo"), "--out", "-o",
-                             help="folder for the example workspace and its results"),
+    example: str = typer.Argument(DEFAULT, help="which example (see 'wholeflow examples')"),
+    out: Path = typer.Option(None, "--out", "-o", show_default=False,
+                             help="folder for the example workspace and its results "
+                                  "(default: wholeflow-demo, or wholeflow-demo-EXAMPLE)"),
     replications: int = typer.Option(10, "--replications", "-n", min=2,
                                      help="replications per scenario"),
     seed: int = typer.Option(2025, "--seed", "-s", help="random seed"),
     workers: int = typer.Option(None, "--workers", help="worker processes (default: all cores)"),
 ) -> None:
-    """Run the Bolton example end to end: simulate, compare scenarios, write a report."""
+    """Run an example end to end (Bolton by default): simulate, compare scenarios, write a
+    report."""
     from wholeflow.cli._format import summary_tables
     from wholeflow.cli.run import simulate_with_progress
     from wholeflow.experiment.compare import compare
@@ -95,7 +100,9 @@ def demo(
     from wholeflow.model.scenarios import list_scenarios
     from wholeflow.report.workspace import report_workspace
 
-    ws = prepare_workspace(out)
+    if out is None:
+        out = Path("wholeflow-demo" if example == DEFAULT else f"wholeflow-demo-{example}")
+    ws = prepare_workspace(out, example)
     model = load_model(ws)
     scenarios = list_scenarios(model)
     console.print(f"[bold]{model.name}[/]: {len(model.services)} services, "
@@ -122,5 +129,14 @@ def demo(
                   f"[bold]report:     {files.html}[/]", highlight=False)
 
 
+def examples() -> None:
+    """List the example workspaces shipped with wholeflow, one line each."""
+    for name, found in shipped_examples().items():
+        console.print(f"[bold]{name}[/]  {found.title}: {found.summary}", highlight=False,
+                      soft_wrap=True)
+    console.print("Run one with: wholeflow demo NAME", highlight=False)
+
+
 def register(app: typer.Typer) -> None:
     app.command()(demo)
+    app.command()(examples)

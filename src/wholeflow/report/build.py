@@ -19,6 +19,7 @@ from wholeflow.report import sections as base
 from wholeflow.report import sections_results as more
 from wholeflow.report.comparisons import comparison_table, sensitivity_table
 from wholeflow.report.document import Section
+from wholeflow.report.stress import stress_section
 from wholeflow.report.suppress import DEFAULT_THRESHOLD
 
 if TYPE_CHECKING:
@@ -74,6 +75,7 @@ def report_sections(
         base.findings_section(findings or [], model),
         base.model_section(model),
         base.kpi_section(results, model),
+        stress_section(model, results),  # the reproducibility appendix: always last
     ]
     return [s for s in candidates if s is not None]
 

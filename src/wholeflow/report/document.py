@@ -63,6 +63,15 @@ class Table:
 
 
 @dataclass
+class Code:
+    """Preformatted text shown as it is (a YAML diff, a diagram's source)."""
+
+    text: str
+    heading: str = ""
+    language: str = ""
+
+
+@dataclass
 class FindingGroup:
     """Findings of one arrow, shown as cards with kind and source badges."""
 

@@ -34,6 +34,8 @@ LOG_DAYS = {"wigan": 42, "liverpool": 90}
 #: Readmission: an admission within this many days of leaving the previous one.
 READMISSION_DAYS = 30
 YEAR = 365.25
+#: Wigan's community respiratory team (staff KPIs are per team).
+TEAM = "staff.respiratory_team"
 
 
 @dataclass(frozen=True)
@@ -114,7 +116,7 @@ def group_of_members(model: Model) -> np.ndarray:
     names: list[str] = []
     for co in model.cohorts.values():
         shares = [g.share for g in co.risk_groups.values()]
-        bounds = np.round(np.cumsum([0.0] + shares) * co.size).astype(int)
+        bounds = np.round(np.cumsum([0.0, *shares]) * co.size).astype(int)
         bounds[-1] = co.size
         for gid, a, b in zip(co.risk_groups, bounds[:-1], bounds[1:], strict=True):
             names += [gid] * max(int(b - a), 0)
@@ -185,7 +187,8 @@ def _close(ci: Ci, source: float, tol: float) -> str:
     """'matches' when the CI holds the source figure or its mean is within ``tol`` of it."""
     if ci.holds(source) or abs(ci.mean - source) <= tol:
         return "matches"
-    return ("higher" if ci.mean > source else "lower") + f" by {abs(ci.mean - source) * 100:.1f} points"
+    way = "higher" if ci.mean > source else "lower"
+    return f"{way} by {abs(ci.mean - source) * 100:.1f} points"
 
 
 # --- Wigan ---------------------------------------------------------------------------------
@@ -237,8 +240,8 @@ def wigan_rows(runs: dict[str, Results], model: Model) -> list[Row]:
             "assumption: 70 % and 75 % accepted, 30 minutes per rejected referral"),
         Row("Duplication of staff time (repeated assessments, spirometry)", "no figure",
             f"{repeated.text()} team hours a year on assessments after a person's first; "
-            f"one route: {diff(runs, spa, 'repeated_assessment_hours', 'staff.respiratory_team').text()} "
-            "hours; assessments per journey "
+            f"one route: {diff(runs, spa, 'repeated_assessment_hours', TEAM).text()} hours; "
+            "assessments per journey "
             f"{diff(runs, spa, 'assessments_per_journey').text(2)}",
             "a model result, no source figure to test",
             "assumption: two assessments at the community team and rehabilitation, one with "

@@ -19,7 +19,7 @@ import yaml
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
-from wholeflow.model import distributions, scenarios, schema, validate
+from wholeflow.model import arrows, distributions, scenarios, schema, validate, validate_arrows
 
 OUT = Path(__file__).parent / "reference" / "model.md"
 
@@ -37,6 +37,14 @@ SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("Patient class", schema.PatientClass),
     ("Exit", schema.Exit),
     ("Scenario", schema.Scenario),
+    ("Team", arrows.Team),
+    ("Staff group", arrows.StaffGroup),
+    ("Absence", arrows.Absence),
+    ("Workforce", arrows.Workforce),
+    ("Activity", arrows.Activity),
+    ("Named wait", arrows.NamedWait),
+    ("Cohort", arrows.Cohort),
+    ("Risk group", arrows.RiskGroup),
 ]
 FAMILIES: list[type[BaseModel]] = [
     distributions.Fixed, distributions.Exponential, distributions.Uniform,
@@ -148,7 +156,9 @@ def render() -> str:
         tag = typing.get_args(family.model_fields["dist"].annotation)[0]
         out += [f"### `{tag}`", "", _doc(family), "", *_table(family, skip=("dist",)), ""]
     out += ["## Scenarios: patch syntax", "", _doc(scenarios), "",
-            "## Validation rules", "", _doc(validate), ""]
+            "## Validation rules", "", _doc(validate), "",
+            "## Workforce, placements, named waits and cohorts", "", _doc(arrows), "",
+            "### Their validation rules", "", _doc(validate_arrows), ""]
     return "\n".join(out)
 
 

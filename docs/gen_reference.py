@@ -11,7 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from wholeflow import tables
+from wholeflow.engine.cohort_kpis import COHORT_CATALOGUE
 from wholeflow.engine.kpis import CATALOGUE, SYSTEM_CATALOGUE
+from wholeflow.engine.staff_kpis import SERVICE_STAFF_CATALOGUE, STAFF_CATALOGUE
 
 HERE = Path(__file__).resolve().parent / "reference"
 
@@ -36,6 +38,31 @@ def kpis_md() -> str:
         "| metric | meaning |",
         "|---|---|",
         *[f"| `{k}` | {v} |" for k, v in SYSTEM_CATALOGUE.items()],
+        "",
+        "## Workforce (models with `staff:`)",
+        "",
+        "Services with a `workforce:` have these rows too:",
+        "",
+        "| metric | meaning |",
+        "|---|---|",
+        *[f"| `{k}` | {v} |" for k, v in SERVICE_STAFF_CATALOGUE.items()],
+        "",
+        "Each team (service `staff.<team>`) and each of its staff groups",
+        "(`staff.<team>.<group>`) has these; a team's values are the sums of its groups'",
+        "(utilisation: of the sums):",
+        "",
+        "| metric | meaning |",
+        "|---|---|",
+        *[f"| `{k}` | {v} |" for k, v in STAFF_CATALOGUE.items()],
+        "",
+        "## Cohorts (models with `cohorts:`; service `cohort.<id>`)",
+        "",
+        "Admissions avoided by an intervention are the difference in `cohort_admissions`",
+        "between the baseline and the scenario (`wholeflow compare`, on common random numbers).",
+        "",
+        "| metric | meaning |",
+        "|---|---|",
+        *[f"| `{k}` | {v} |" for k, v in COHORT_CATALOGUE.items()],
         "",
     ]
     return "\n".join(lines)

@@ -24,7 +24,8 @@ STAYS: dict[str, str] = {
     "ended": "when the person left (empty while still here at the end of the data)",
     "destination": "where the person went next (a service id or an exit)",
     "delayed_days": "days between ready and ended spent holding a place here",
-    "delay_cause": "main cause of those delayed days (triage, closed, no_capacity, transfer_delay)",
+    "delay_cause": "main cause of those delayed days (triage, closed, no_capacity, "
+                   "transfer_delay; placement and the model's named waits where it has them)",
     "delay_target": "the service the person was waiting for",
     "length_of_stay": "ended - started in days (empty while still here)",
     "wait_days": "started - referred in days: referral to start",
@@ -47,8 +48,10 @@ DELAYS: dict[str, str] = {
     "replication": "replication number",
     "person": "person identifier",
     "service": "service where the place was held (the delayed bed)",
-    "target": "service the person was waiting for",
-    "cause": "triage, closed, no_capacity or transfer_delay",
+    "target": "service (or limited exit, or the route's destination for a named wait) the "
+              "person was waiting for",
+    "cause": "triage, closed, no_capacity or transfer_delay; placement (a limited exit) and "
+             "the reasons of the model's named waits (patient_choice, ...) where it has them",
     "start": "start of this delay segment",
     "end": "end of this delay segment",
     "days": "length in days",

@@ -79,7 +79,8 @@ def test_the_example_loads_without_problems_or_warnings(bolton):
 
 
 def test_every_scenario_applies_cleanly(bolton):
-    assert list_scenarios(bolton) == ["imc_weekends", "trusted_assessor", "direct_referrals"]
+    assert list_scenarios(bolton) == ["imc_weekends", "trusted_assessor", "direct_referrals",
+                                      "referrals_by_admin"]
     for name in list_scenarios(bolton):
         patched = apply_scenario(bolton, name)
         assert patched.warnings == []
@@ -106,13 +107,21 @@ def test_every_service_is_busy_but_has_room(bolton):
     Delayed days come on top (most in acute, a quarter of its beds), which makes the simulated
     occupancy 85-95 % of capacity.
     """
+    from wholeflow.engine import compile_model
+    from wholeflow.engine.workforce import available_hours, staffed_places
+
+    # services whose caseload follows their staff: mean places over a year of absences
+    cm = compile_model(bolton)
+    staffed = {cm.services[s]: float(places.mean()) for s, places in
+               staffed_places(cm, available_hours(cm, 0, 0)).items()}
+    assert set(staffed) == {"imc_at_home", "reablement"}
     referrals, rejected = referral_flows(bolton)
     inflow = {sid: referrals[sid] - rejected[sid] for sid in bolton.services}
     for arrival in bolton.arrivals.values():
         inflow[arrival.service] += arrival.per_day
     for sid, svc in bolton.services.items():
-        assert isinstance(svc.capacity, int)
-        load = inflow[sid] * svc.length_of_stay.mean() / svc.capacity
+        capacity = svc.capacity if svc.capacity is not None else staffed[sid]
+        load = inflow[sid] * svc.length_of_stay.mean() / capacity
         assert 0.6 < load < 0.95, (sid, load)
 
 

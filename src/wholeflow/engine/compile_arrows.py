@@ -51,8 +51,9 @@ class StaffArrays:
     act_hours: np.ndarray = field(default_factory=lambda: np.zeros((0, len(ACTIVITIES))))
     act_group: np.ndarray = field(default_factory=lambda: np.zeros((0, len(ACTIVITIES)), int))
     act_alt: np.ndarray = field(default_factory=lambda: np.zeros((0, len(ACTIVITIES)), bool))
-    # services whose capacity follows staff: (service, care group, share, care hours)
-    staffed: list[tuple[int, int, float, float]] = field(default_factory=list)
+    # services whose capacity follows staff: (service, care group, share, care hours, hours
+    # a day the care group is expected to spend on the service's other activities)
+    staffed: list[tuple[int, int, float, float, float]] = field(default_factory=list)
 
     @property
     def active(self) -> bool:
@@ -128,7 +129,7 @@ def compile_arrows(model: Model, stream: StreamFn, per_service: np.ndarray,
     _wait_arrays(model, out, stream, per_service, causes, n_route_entries)
     _cohort_arrays(model, out, stream, services, exits, classes)
     out.delay_causes = tuple(causes)
-    out.staff = staff_arrays(model, S)
+    out.staff = staff_arrays(model, S, per_service / max(model.end_day, 1e-9))
     return out
 
 
@@ -231,8 +232,15 @@ def _cohort_arrays(model: Model, out: Arrows, stream: StreamFn, services: list[s
     out.coh_admits = admits
 
 
-def staff_arrays(model: Model, S: int) -> StaffArrays:
-    """Planned hours per group and day, and each service's activities."""
+def staff_arrays(model: Model, S: int, admissions_per_day: np.ndarray | None = None
+                 ) -> StaffArrays:
+    """Planned hours per group and day, and each service's activities.
+
+    A service whose capacity follows its staff sets aside, from its care group's hours, the
+    hours that group is expected to spend each day on the service's other activities (triage,
+    assessments, rejected referrals, discharges at the expected volumes of the model), so
+    moving such work to another group frees caseload places.
+    """
     st = StaffArrays()
     A = len(ACTIVITIES)
     st.act_hours = np.zeros((S, A))
@@ -284,5 +292,22 @@ def staff_arrays(model: Model, S: int) -> StaffArrays:
             st.act_group[s, a] = index[(wf.team, act.done_by)]
             st.act_alt[s, a] = bool(act.could_be_done_by)
         if wf.capacity_from_staff and wf.care is not None:
-            st.staffed.append((s, index[(wf.team, wf.care.done_by)], wf.share, wf.care.hours))
+            g = index[(wf.team, wf.care.done_by)]
+            st.staffed.append((s, g, wf.share, wf.care.hours,
+                               _set_aside(svc, s, g, st, admissions_per_day)))
     return st
+
+
+def _set_aside(svc, s: int, g: int, st: StaffArrays,  # type: ignore[no-untyped-def]
+               admissions_per_day: np.ndarray | None) -> float:
+    """Hours a day group g is expected to spend on service s's activities other than care."""
+    if admissions_per_day is None:
+        return 0.0
+    admitted = float(admissions_per_day[s])
+    acceptance = max(svc.referral.acceptance, 0.05)
+    per_day = {"triage": admitted / acceptance,
+               "assessment": admitted * svc.assessments,
+               "rejected_referral": admitted / acceptance * (1 - svc.referral.acceptance),
+               "discharge": admitted}
+    return sum(st.act_hours[s, ACTIVITIES.index(a)] * n for a, n in per_day.items()
+               if st.act_group[s, ACTIVITIES.index(a)] == g)

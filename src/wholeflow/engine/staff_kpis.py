@@ -28,7 +28,10 @@ SERVICE_STAFF_CATALOGUE: dict[str, str] = {
     "staff_hours": "staff hours the service's activities took in the window (all activities)",
     **{f"staff_hours_{a}": f"of those, hours on {a.replace('_', ' ')}" for a in ACTIVITIES},
     "days_below_planned_capacity": "days of the window on which a service whose capacity "
-                                   "follows its staff had fewer places than with no one absent",
+                                   "follows its staff had fewer places than on its rota (annual "
+                                   "leave planned for): places lost to sickness",
+    "places_lost_to_absence": "mean places a day below the establishment (no one absent) "
+                              "through annual leave and sickness",
 }
 
 STAFF_CATALOGUE: dict[str, str] = {
@@ -95,13 +98,14 @@ def staff_kpis(cm: CompiledModel, rep: Replication, counts: dict[str, np.ndarray
         rows_v.append(float(value))
 
     below = _days_below(cm, rep)
-    for s in np.flatnonzero((st.act_group >= 0).any(axis=1)):
+    for s in np.flatnonzero((st.act_group >= 0).any(axis=1)).tolist():
         sid = cm.services[s]
         put(sid, "staff_hours", hours[s].sum())
         for a, name in enumerate(ACTIVITIES):
             put(sid, f"staff_hours_{name}", hours[s, a])
         if s in below:
-            put(sid, "days_below_planned_capacity", below[s])
+            put(sid, "days_below_planned_capacity", below[s][0])
+            put(sid, "places_lost_to_absence", below[s][1])
     for t, tid in enumerate(st.teams):
         members = np.flatnonzero(st.group_team == t)
         for who, idx in [(f"staff.{tid}", members),
@@ -120,13 +124,19 @@ def staff_kpis(cm: CompiledModel, rep: Replication, counts: dict[str, np.ndarray
     return rows_s, rows_m, rows_v
 
 
-def _days_below(cm: CompiledModel, rep: Replication) -> dict[int, float]:
-    from wholeflow.engine.workforce import planned_places, staffed_places
+def _days_below(cm: CompiledModel, rep: Replication) -> dict[int, tuple[float, float]]:
+    """Per staffed service: window days below the rota's places, and mean places a day below
+    the establishment."""
+    from wholeflow.engine.workforce import establishment_places, planned_places, staffed_places
 
     st = cm.arrows.staff
     if not st.staffed or rep.staff_hours is None:
         return {}
     first, last = int(np.ceil(cm.warm_up)), int(np.floor(cm.end))
     now = staffed_places(cm, rep.staff_hours)
-    full = planned_places(cm)
-    return {s: float((now[s][first:last] < full[s][first:last]).sum()) for s in now}
+    rota = planned_places(cm)
+    full = establishment_places(cm)
+    window = slice(first, last)
+    return {s: (float((now[s][window] < rota[s][window]).sum()),
+                float((full[s][window] - now[s][window]).mean()) if last > first else 0.0)
+            for s in now}

@@ -5,8 +5,9 @@ the team calendar and annual leave; see :mod:`wholeflow.engine.compile_arrows`) 
 sickness: each of the group's whole-time equivalents (rounded, at least one) is off sick with
 the team's sickness probability, drawn day by day from the stream ``sickness:<team>:<group>``
 (a new purpose: no existing stream moves). A service whose capacity follows its staff has
-``floor(share x available hours of its care group / care hours per person per day)`` places that
-day; the changes enter the kernel as dated capacity changes at midnight, so a fall evicts no one.
+``floor((share x available hours of its care group - hours set aside for the service's other
+activities done by that group) / care hours per person per day)`` places that day; the
+changes enter the kernel as dated capacity changes at midnight, so a fall evicts no one.
 """
 
 from __future__ import annotations
@@ -32,13 +33,21 @@ def available_hours(cm: CompiledModel, seed: int, replication: int) -> np.ndarra
 
 
 def staffed_places(cm: CompiledModel, hours: np.ndarray) -> dict[int, np.ndarray]:
-    """Caseload places per day of each service whose capacity follows its staff."""
-    return {s: np.floor(share * hours[g] / care + 1e-9).astype(np.int64)
-            for s, g, share, care in cm.arrows.staff.staffed}
+    """Caseload places per day of each service whose capacity follows its staff: its share
+    of the care group's hours, less the hours set aside for its other activities, divided by
+    the care hours per person per day (rounded down, never below 0)."""
+    return {s: np.floor(np.maximum(share * hours[g] - aside, 0.0) / care + 1e-9)
+            .astype(np.int64)
+            for s, g, share, care, aside in cm.arrows.staff.staffed}
 
 
 def planned_places(cm: CompiledModel) -> dict[int, np.ndarray]:
-    """The places those services would have with no one absent (WTE and calendar only)."""
+    """The places on the rota: annual leave planned for, no one off sick."""
+    return staffed_places(cm, cm.arrows.staff.planned)
+
+
+def establishment_places(cm: CompiledModel) -> dict[int, np.ndarray]:
+    """The places with no one absent at all (WTE and the team calendar only)."""
     return staffed_places(cm, cm.arrows.staff.full)
 
 

@@ -46,7 +46,7 @@ SYSTEM_KPIS: tuple[str, ...] = (
 TARGET_SYNTAX = 'METRIC@SERVICE <= NUMBER, e.g. "delayed_days@acute <= 100"'
 
 _SELECTOR = re.compile(
-    r"\s*(?P<metric>[A-Za-z_][A-Za-z0-9_]*)\s*(?:@\s*(?P<service>[A-Za-z0-9_\-]+))?\s*")
+    r"\s*(?P<metric>[A-Za-z_][A-Za-z0-9_]*)\s*(?:@\s*(?P<service>[A-Za-z0-9_\-.]+))?\s*")
 _OPERATOR = re.compile(r"(<=|>=|≤|≥|<|>)\s*")
 _NUMBER = re.compile(r"(?P<number>[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[-+]?\.\d+)\s*")
 _PER_YEAR = re.compile(r"(?:a|per|/)\s*year\s*$", re.IGNORECASE)
@@ -155,6 +155,8 @@ def check_kpi(kpi: Kpi, model: Model | None, text: str) -> None:
         known = list(SYSTEM_KPIS)
         if model is not None:
             known += [f"cost_{s.funder}" for s in model.services.values() if s.funder]
+    elif kpi.service.startswith(("staff.", "cohort.")) and model is not None:
+        known = _arrow_group_kpis(kpi, model, text)
     else:
         known = list(SERVICE_KPIS)
         if model is not None and kpi.service not in model.services:
@@ -162,11 +164,46 @@ def check_kpi(kpi: Kpi, model: Model | None, text: str) -> None:
                 f'"{text}": no service "{kpi.service}" in the model'
                 f"{_did_you_mean(kpi.service, [*model.services, 'system'])}; services are "
                 f"{', '.join(model.services)} (or system)")
+        if model is not None:
+            known += _arrow_service_kpis(kpi.service, model)
     if kpi.metric not in known:
         where = "the whole system" if kpi.service == "system" else "a service"
         raise ExperimentError(
             f'"{text}": "{kpi.metric}" is not a KPI of {where}'
             f"{_did_you_mean(kpi.metric, known)}; KPIs are {', '.join(known)}")
+
+
+def _arrow_service_kpis(service: str, model: Model) -> list[str]:
+    """A service's KPIs from the model's named waits, limited exits and workforce."""
+    from wholeflow.engine.staff_kpis import SERVICE_STAFF_CATALOGUE
+
+    reasons = {reason for rs in model.routes.values()
+               for routes in ([rs] if isinstance(rs, list) else list(rs.values()))
+               for r in routes for reason in r.waits}
+    if any(e.capacity or e.placements_per_week or e.placements_per_month
+           for e in model.exits.values()):
+        reasons.add("placement")
+    extra = [f"delayed_days_{c}" for c in sorted(reasons)]
+    if model.services[service].workforce is not None:
+        extra += list(SERVICE_STAFF_CATALOGUE)
+    return extra
+
+
+def _arrow_group_kpis(kpi: Kpi, model: Model, text: str) -> list[str]:
+    """KPIs of a team or staff group (staff.<team>[.<group>]) or a cohort (cohort.<id>)."""
+    from wholeflow.engine.cohort_kpis import COHORT_CATALOGUE
+    from wholeflow.engine.staff_kpis import STAFF_CATALOGUE
+
+    kind, _, rest = kpi.service.partition(".")
+    if kind == "cohort":
+        names = [f"cohort.{c}" for c in model.cohorts]
+    else:
+        names = [f"staff.{t}" for t in model.staff] + [
+            f"staff.{t}.{g}" for t, team in model.staff.items() for g in team.groups]
+    if kpi.service not in names:
+        raise ExperimentError(f'"{text}": no {kind} "{rest}" in the model'
+                              f"{_did_you_mean(kpi.service, names)}")
+    return list(COHORT_CATALOGUE if kind == "cohort" else STAFF_CATALOGUE)
 
 
 def _did_you_mean(word: str, options: list[str]) -> str:

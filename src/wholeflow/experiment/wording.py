@@ -75,7 +75,32 @@ def kpi_words(metric: str, service: str) -> KpiWords:
         if metric.startswith("cost_"):
             return KpiWords(f"cost to {metric[5:].replace('_', ' ')}", "£", total=True)
         return KpiWords(metric.replace("_", " "), "")
-    return SERVICE_WORDS.get(metric, KpiWords(metric.replace("_", " ") + " at {service}", ""))
+    if metric in SERVICE_WORDS:
+        return SERVICE_WORDS[metric]
+    return ARROW_WORDS.get(metric, KpiWords(metric.replace("_", " ") + " at {service}", ""))
+
+
+#: Words for the KPIs of staff groups, cohorts and the model's own delay causes.
+ARROW_WORDS: dict[str, KpiWords] = {
+    "delayed_days_placement": KpiWords("delayed days in {service} waiting for a placement", "",
+                                       total=True, plural=True),
+    "staff_hours": KpiWords("staff hours at {service}", "hours", total=True, plural=True),
+    "days_below_planned_capacity": KpiWords("days {service} ran below its planned capacity",
+                                            "", total=True, plural=True),
+    "places_lost_to_absence": KpiWords("places a day lost to absence at {service}", "places",
+                                       plural=True),
+    "available_hours": KpiWords("available hours of {service}", "hours", total=True,
+                                plural=True),
+    "needed_hours": KpiWords("needed hours of {service}", "hours", total=True, plural=True),
+    "staff_utilisation": KpiWords("staff utilisation of {service}", "%", share=True),
+    "hours_could_be_done_by_others": KpiWords(
+        "hours of {service} on work another group could do", "hours", total=True, plural=True),
+    "attendances": KpiWords("attendances of {service}", "", total=True, plural=True),
+    "attendances_per_person_year": KpiWords("attendances per person a year in {service}", ""),
+    "share_with_2_or_more": KpiWords("share of {service} attending twice or more", "%",
+                                     share=True),
+    "cohort_admissions": KpiWords("admissions of {service}", "", total=True, plural=True),
+}
 
 
 def describe(metric: str, service: str, service_name: str | None = None) -> str:

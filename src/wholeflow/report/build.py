@@ -17,6 +17,7 @@ import pandas as pd
 
 from wholeflow.report import sections as base
 from wholeflow.report import sections_results as more
+from wholeflow.report.arrows import arrows_section
 from wholeflow.report.comparisons import comparison_table, sensitivity_table
 from wholeflow.report.document import Section
 from wholeflow.report.stress import stress_section
@@ -74,6 +75,7 @@ def report_sections(
         more.measures_section(measures, threshold),
         base.findings_section(findings or [], model),
         base.model_section(model),
+        arrows_section(results, model),
         base.kpi_section(results, model),
         stress_section(model, results),  # the reproducibility appendix: always last
     ]

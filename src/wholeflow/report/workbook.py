@@ -79,6 +79,9 @@ def workbook_tables(
     if findings:
         names = service_names(model) if model is not None else None
         tables["Findings"] = findings_table(list(findings), names)
+    from wholeflow.report.arrows import arrow_tables
+
+    tables.update(arrow_tables(model, summary))
     if model is not None:
         tables["Services"] = services_table(model)
         tables["Routes"] = routes_table(model)

@@ -59,10 +59,8 @@ def test_api_reference_is_current_and_complete():
 
 
 def test_cli_reference_lists_every_command():
-    from wholeflow.cli.main import app
-
     text = (ROOT / "docs" / "reference" / "cli.md").read_text(encoding="utf-8")
-    for info in app.registered_commands:
+    for info in _generator().command_app().registered_commands:
         name = info.name or info.callback.__name__.replace("_", "-")
         assert f"## `{name}`" in text, name
 

@@ -153,13 +153,50 @@ def test_scenario_files_of_a_workspace_are_diffed_too(tmp_path):
     assert "busier" in found["1.3"] and "+arrivals.in.per_day: 1.65" in found["2.3"]
 
 
+def test_a_removed_service_is_one_change():
+    text = textwrap.dedent("""
+        name: two services
+        start_date: 2025-01-06
+        services:
+          ward: {capacity: 4, length_of_stay: {dist: exponential, mean: 2}}
+          rehab: {length_of_stay: {dist: empirical, values: [2, 3]}}
+        arrivals:
+          in: {service: ward, per_day: 1.5}
+        routes:
+          ward: [{to: home, probability: 0.5}, {to: rehab, probability: 0.5}]
+          rehab: [{to: home, probability: 1}]
+        scenarios:
+          more_beds:
+            remove: [services.rehab]
+            changes: {routes.ward: [{to: home, probability: 1}]}
+    """)
+    model = parse_model(text, "tiny.yaml")
+    diff = facts.scenario_diff(model, "more_beds")
+    removed = [c.path for c in diff if c.removed]
+    assert removed == ["services.rehab", "routes.ward.1", "routes.rehab"]
+    assert ("routes.ward.0.probability", 0.5, 1.0) in [(c.path, c.before, c.after) for c in diff]
+    # a distribution shows only the parameters it uses
+    assert "-services.rehab: {name: null" in facts.diff_text(model, "more_beds")
+    assert "quantiles" not in facts.diff_text(model, "more_beds")
+
+
 def test_list_changes_show_only_the_values_that_moved():
     model = load_model(BOLTON)
+    raw = yaml.safe_load((BOLTON / "wholeflow.yaml").read_text(encoding="utf-8"))
+    before = raw["routes"]["acute"]["general"]
+    after = raw["scenarios"]["trusted_assessor"]["changes"]["routes.acute.general"]
+    assert len(before) == len(after)
     diff = {c.path: (c.before, c.after) for c in facts.scenario_diff(model, "trusted_assessor")}
-    # routes.acute.general is replaced whole; the shares that moved are the ones shown
-    assert diff["routes.acute.general.0.probability"] == (0.18, 0.12)
-    assert diff["routes.acute.general.4.probability"] == (0.1, 0.174)
-    assert "routes.acute.general.3.probability" not in diff  # 0.37 in both
+    # routes.acute.general is replaced whole; only the shares that moved are shown
+    moved = 0
+    for i, (a, b) in enumerate(zip(before, after, strict=True)):
+        path = f"routes.acute.general.{i}.probability"
+        if a["probability"] == b["probability"]:
+            assert path not in diff
+        else:
+            assert diff[path] == (a["probability"], b["probability"])
+            moved += 1
+    assert moved >= 2
 
 
 def test_a_model_without_a_file_still_lists_every_item():
@@ -216,6 +253,27 @@ def test_appendix_counts_are_not_suppressed_as_small_numbers():
     # 1 arrival stream and 1 route stream: model facts, not counts of people
     assert '<th scope="row">arrivals</th><td>1</td>' in appendix
     assert "&lt;8" not in appendix
+
+
+def test_imported_files_are_listed_from_the_store(tmp_path):
+    import pandas as pd
+
+    from wholeflow.data.importer import import_events
+
+    ws = tmp_path / "ws"
+    shutil.copytree(BOLTON, ws, ignore=shutil.ignore_patterns("__pycache__"))
+    log = ws / "data" / "bolton-events.csv"
+    import_events(log, ws)
+    (imported, *others) = facts.data_files(ws)
+    raw = pd.read_csv(log)
+    assert imported.sha256 == hashlib.sha256(log.read_bytes()).hexdigest()
+    assert imported.rows == len(raw)
+    when = pd.to_datetime(raw["timestamp"])
+    assert (imported.first, imported.last) == (f"{when.min():%Y-%m-%d}", f"{when.max():%Y-%m-%d}")
+    assert "in the store" in imported.use
+    # the imported log is not listed a second time as a file of data/
+    assert [f.file for f in others] == sorted(f"measures/{p.name}"
+                                              for p in (ws / "measures").glob("*.csv"))
 
 
 def test_stored_run_gives_replications_and_seed(tmp_path):

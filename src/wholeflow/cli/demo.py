@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from wholeflow.errors import WholeflowError
-from wholeflow.examples import DEFAULT, example_folder, shipped_examples
+from wholeflow.examples import DEFAULT, example_folder
 
 console = Console()
 
@@ -129,14 +129,5 @@ def demo(
                   f"[bold]report:     {files.html}[/]", highlight=False)
 
 
-def examples() -> None:
-    """List the example workspaces shipped with wholeflow, one line each."""
-    for name, found in shipped_examples().items():
-        console.print(f"[bold]{name}[/]  {found.title}: {found.summary}", highlight=False,
-                      soft_wrap=True)
-    console.print("Run one with: wholeflow demo NAME", highlight=False)
-
-
 def register(app: typer.Typer) -> None:
     app.command()(demo)
-    app.command()(examples)

@@ -21,7 +21,8 @@ from rich.console import Console
 from wholeflow.errors import WholeflowError
 
 #: Command-group modules (in help order). Add a module here to add its commands.
-COMMAND_MODULES = ["demo", "model", "run", "experiment", "data", "spc", "report", "stress"]
+COMMAND_MODULES = ["demo", "examples", "model", "run", "experiment", "data", "spc", "report",
+                   "stress"]
 
 app = typer.Typer(
     name="wholeflow",

@@ -226,7 +226,8 @@ def _resources(model: Model) -> Item:
         cap = s.capacity
         rows.append({"service": sid,
                      "capacity": "no limit" if cap is None else facts.flow(
-                         cap if isinstance(cap, int | float) else cap.model_dump(mode="json")),
+                         cap if isinstance(cap, int | float)
+                         else cap.model_dump(by_alias=True, mode="json")),
                      "used by": "stays (a place from start until the person leaves"
                                 + (", held while waiting to move on)" if s.holds_on_transfer
                                    else ")"),
@@ -313,8 +314,8 @@ def _parameters(model: Model, notes: list[facts.ParameterNote]) -> Item:
         "line, just above it, or on its parent) as its source: 'cited' notes name their source "
         "(e.g. 'seed: ...'), 'assumption' notes say it is assumed, 'none' has no note. "
         f"Counts: {', '.join(f'{k} {v}' for k, v in counts.items()) or 'none'}. Stochastic "
-        "inputs are given as mean and sd; wholeflow converts them to each family's own "
-        "parameters by matching those moments. Values used by scenarios are in 2.3."]
+        "inputs name their distribution family and its parameters (2.4 says how they are "
+        "drawn). Values used by scenarios are in 2.3."]
     if not notes:
         text = ["The model was not read from a file, so its values have no source notes."]
     return Item("", "", text, tables=[("Input parameters", pd.DataFrame(rows))] if rows else [])

@@ -80,8 +80,9 @@ def flow(value: Any) -> str:
 def _tidy(value: Any) -> Any:
     if isinstance(value, float) and math.isfinite(value):
         return float(f"{value:.12g}")
-    if isinstance(value, dict):
-        return {k: _tidy(v) for k, v in value.items()}
+    if isinstance(value, dict):  # a distribution shows only the parameters it uses
+        unused = "dist" in value
+        return {k: _tidy(v) for k, v in value.items() if not (unused and v is None)}
     if isinstance(value, list):
         return [_tidy(v) for v in value]
     return value
@@ -193,23 +194,45 @@ def scenario_diff(model: Model, name: str) -> list[Change]:
     """The values scenario ``name`` changes, comparing the validated baseline and scenario models.
 
     Values are compared after validation, so a number given as ``x1.1`` shows as the number it
-    became and a fixed time as ``{dist: fixed, value: ...}``; paths are in the baseline's order,
-    new ones last.
+    became and a fixed time as ``{dist: fixed, value: ...}``. A part present in only one model
+    (a removed service, an added route) is one change, not one per value inside it. Changes come
+    in the models' own order.
     """
     from wholeflow.model.scenarios import apply_scenario
 
-    before = _flat(model)
-    after = _flat(apply_scenario(model, name))
-    changes = [Change(p, v, after.get(p), removed=p not in after)
-               for p, v in before.items() if p not in after or after[p] != v]
-    changes += [Change(p, None, v, added=True) for p, v in after.items() if p not in before]
-    return changes
+    return _diff(_dump(model), _dump(apply_scenario(model, name)), ())
 
 
-def _flat(model: Model) -> dict[str, Any]:
-    data = model.model_dump(by_alias=True, mode="json", exclude={"scenarios", "name",
-                                                                 "description"})
-    return {dotted(p): v for p, v in _leaves(data, ())}
+def _dump(model: Model) -> dict[str, Any]:
+    return model.model_dump(by_alias=True, mode="json",
+                            exclude={"scenarios", "name", "description"})
+
+
+def _diff(before: Any, after: Any, path: tuple[str | int, ...]) -> list[Change]:
+    if _is_branch(before) and _is_branch(after) and type(before) is type(after):
+        if isinstance(before, dict):
+            keys = list(dict.fromkeys([*before, *after]))
+        else:
+            keys = list(range(max(len(before), len(after))))
+        out: list[Change] = []
+        for key in keys:
+            here = (*path, key)
+            if not _has(before, key):
+                out.append(Change(dotted(here), None, after[key], added=True))
+            elif not _has(after, key):
+                out.append(Change(dotted(here), before[key], None, removed=True))
+            else:
+                out += _diff(before[key], after[key], here)
+        return out
+    return [] if before == after else [Change(dotted(path), before, after)]
+
+
+def _is_branch(node: Any) -> bool:
+    return isinstance(node, list) or (isinstance(node, dict) and "dist" not in node)
+
+
+def _has(node: Any, key: Any) -> bool:
+    return key in node if isinstance(node, dict) else key < len(node)
 
 
 def diff_text(model: Model, name: str) -> str:

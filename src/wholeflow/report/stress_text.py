@@ -17,7 +17,10 @@ EVENT_KINDS = ("READY", "DECIDE", "MOVE", "OPEN", "DAY")
 
 ENGINE_ALGORITHMS = [
     "Lengths of stay, triage times and transfer delays are drawn from the distribution given "
-    "for each (mean and sd converted to the family's own parameters by matching moments).",
+    "for each: where the model gives a mean and sd for a lognormal or gamma, wholeflow "
+    "converts them to the family's own parameters by matching those two moments; Weibull "
+    "takes shape and scale, triangular low, mode and high, and an empirical distribution "
+    "resamples observed values or interpolates given quantiles.",
     "Referral triage counts only the open time of the receiving service's referral calendar: "
     "a referral sent on Saturday to a weekdays-only service is looked at from Monday; bank "
     "holidays of England and Wales follow the calendar's bank_holidays setting.",

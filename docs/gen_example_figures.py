@@ -209,6 +209,7 @@ def wigan_rows(runs: dict[str, Results], model: Model) -> list[Row]:
     repeated = kpi(base, "repeated_assessment_hours", "staff.respiratory_team")
     nurses = kpi(base, "staff_utilisation", "staff.respiratory_team.respiratory_nurse")
     spa = "single_referral_route"
+    team = model.staff["respiratory_team"]
     return [
         Row("Audited COPD cohort attending A&E twice or more in the year", "57 %",
             frequent.pct() + f" of {co.size:,} members",
@@ -250,7 +251,9 @@ def wigan_rows(runs: dict[str, Results], model: Model) -> list[Row]:
             f"respiratory nurses' staff utilisation {nurses.pct()} of available hours "
             "(caseload places follow the staff present each day)",
             "a model result, no source figure to test",
-            "assumption: 8 WTE nurses, 5 % sickness, 6.4 weeks' leave"),
+            f"assumption: {team.groups['respiratory_nurse'].wte:g} WTE nurses, "
+            f"{team.absence.sickness * 100:g} % sickness, {team.absence.annual_leave_weeks:g} "
+            "weeks' leave; hours for triage, assessments and discharges set aside"),
     ]
 
 
@@ -320,7 +323,8 @@ def liverpool_rows(runs: dict[str, Results], model: Model) -> list[Row]:
             f"{diff(runs, housing, 'delayed_days_placement', 'acute_medical').text()} bed days "
             f"(scenario {housing})",
             "a model result, no source figure to test",
-            "assumption: 1.2 places a week; 15 % of discharges need one"),
+            f"assumption: {model.exits['supported_housing'].placements_per_week:g} places a "
+            "week; 15 % of discharges need one"),
         Row("Services with their own records: people tell their story again", "no figure",
             f"{assessments.text(2)} assessments and {breaks.text(2)} changes of record system "
             f"per journey; {len(voluntary)} voluntary-sector services each with its own record",

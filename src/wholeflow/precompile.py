@@ -33,6 +33,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -77,6 +78,7 @@ EXIT_WAIT = 60.0
 
 # group -> child process compiling it, started by this process
 _children: dict[str, subprocess.Popen[bytes]] = {}
+_children_lock = threading.Lock()  # a server may call precompile() from several threads
 _owner = os.getpid()
 
 
@@ -123,7 +125,8 @@ def precompile(groups: Iterable[str] = SIMULATION, wait: bool = False) -> Compil
     unknown = [g for g in wanted if g not in GROUPS]
     if unknown:
         raise ValueError(f"unknown kernel group(s) {unknown}; choose from {sorted(GROUPS)}")
-    started = {g: _start(g) for g in wanted}
+    with _children_lock:
+        started = {g: _start(g) for g in wanted}
     compiling = Compiling({g: p for g, p in started.items() if p is not None})
     if wait:
         compiling.wait()
@@ -248,7 +251,7 @@ def compile_alongside_kernel() -> None:
             func = getattr(ev.data.get("dispatcher"), "py_func", None)
             if (getattr(func, "__module__", None) == "wholeflow.engine.kernel"
                     and getattr(func, "__name__", None) == "run_kernel"):
-                with contextlib.suppress(Exception):  # never fail a run over a head start
+                with contextlib.suppress(Exception), _children_lock:  # never fail a run
                     _start("kpis")
 
         def on_end(self, ev: Any) -> None:

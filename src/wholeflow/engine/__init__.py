@@ -4,6 +4,7 @@ The kernel (:mod:`wholeflow.engine.kernel`) is a numba-compiled event loop over 
 it knows nothing of YAML or pydantic, and the model knows nothing of numba.
 """
 
+from wholeflow import _numba_cache  # noqa: F401  (first: where the kernels are cached)
 from wholeflow import precompile as _precompile
 from wholeflow.engine.compile import CompiledModel, compile_model
 from wholeflow.engine.replication import Replication, run_replication

@@ -4,15 +4,18 @@
     python benchmarks/cold_start.py --before main    # ... side by side with a git ref
 
 For each source tree ("after" is this checkout's ``src``; ``--before REF`` adds that git ref's)
-the script makes a fresh install: a copy of the package in a temporary folder, byte-compiled as
-pip does when it installs (not timed), with an empty numba cache of its own (``NUMBA_CACHE_DIR``),
-so nothing compiled earlier is found. It then times, each in a new process:
+each cold measurement gets a fresh install: a new copy of the package in a temporary folder,
+byte-compiled as pip does when it installs (not timed), and an empty user cache folder
+(``XDG_CACHE_HOME``; ``NUMBA_CACHE_DIR`` is unset), so nothing compiled earlier is found. It
+times, each in a new process:
 
 - ``wholeflow demo`` (10 replications an arm): when its first comparison table appears (the
   first answer a newcomer reads) and when it finishes;
 - the first run in a fresh process: ``wholeflow.simulate`` of the Bolton example, 20
   replications, and its KPI summary (what the web app does when a scenario is run);
 - the same run again, now on a warm cache (start-up and simulating only: unchanged speed);
+- the same run after a second fresh install of the same code, with the user's cache kept (a new
+  virtual environment, a reinstall): warm where the cache survives installation;
 - ``precompile(wait=True)`` on an empty cache: how long a server that compiles at start needs
   before its first run is warm (``after`` only: the function is new);
 - the compile time of each wholeflow kernel, in one process with nothing compiled ahead.
@@ -144,30 +147,39 @@ def first_scenario() -> str:
 
 
 def measure(label: str, tree: Path, work: Path) -> dict[str, tuple[float, float, float] | None]:
-    site = install(tree, work / label)
-    env = dict(os.environ, PYTHONPATH=str(site), COLUMNS="100")
-    env.pop("NUMBA_CACHE_DIR", None)
+    base = dict(os.environ, COLUMNS="100")
+    base.pop("NUMBA_CACHE_DIR", None)  # numba's and wholeflow's own cache places, as installed
     py = sys.executable
     out: dict[str, tuple[float, float, float] | None] = {}
+    copies = iter(range(100))
 
-    def cold_env(name: str) -> dict[str, str]:
-        return dict(env, NUMBA_CACHE_DIR=str(work / label / f"cache-{name}"))
+    def fresh(user_cache: str | None = None) -> dict[str, str]:
+        """A fresh install (its own copy, so an empty __pycache__) and, unless one is given, an
+        empty user cache folder."""
+        n = next(copies)
+        site = install(tree, work / label / f"install-{n}")
+        return dict(base, PYTHONPATH=str(site),
+                    XDG_CACHE_HOME=user_cache or str(work / label / f"user-cache-{n}"))
 
     demo = Timed([py, "-c", LAUNCH, "-m", "wholeflow", "demo", "--out", str(work / label / "demo")],
-                 cold_env("demo"), work, mark=first_scenario())
+                 fresh(), work, mark=first_scenario())
     out["demo: first comparison shown"] = (demo.first or float("nan"), float("nan"),
                                              float("nan"))
     out["demo: finished"] = (demo.wall, demo.cpu, demo.main_cpu)
-    run = Timed([py, "-c", LAUNCH, FIRST_RUN], cold_env("run"), work)
+    env = fresh()
+    run = Timed([py, "-c", LAUNCH, FIRST_RUN], env, work)
     out["first run: Bolton, 20 replications"] = (run.wall, run.cpu, run.main_cpu)
-    again = Timed([py, "-c", LAUNCH, FIRST_RUN], cold_env("run"), work)
+    again = Timed([py, "-c", LAUNCH, FIRST_RUN], env, work)
     out["the same run again, warm cache"] = (again.wall, again.cpu, again.main_cpu)
-    if (site / "wholeflow" / "precompile.py").exists():
-        pre = Timed([py, "-c", LAUNCH, PRECOMPILE], cold_env("precompile"), work)
+    reinstall = Timed([py, "-c", LAUNCH, FIRST_RUN], fresh(env["XDG_CACHE_HOME"]), work)
+    out["first run after a second install"] = (reinstall.wall, reinstall.cpu, reinstall.main_cpu)
+    env = fresh()
+    if (Path(env["PYTHONPATH"]) / "wholeflow" / "precompile.py").exists():
+        pre = Timed([py, "-c", LAUNCH, PRECOMPILE], env, work)
         out["server start: precompile(wait=True)"] = (pre.wall, pre.cpu, pre.main_cpu)
     else:
         out["server start: precompile(wait=True)"] = None
-    per = Timed([py, "-c", PER_FUNCTION], dict(cold_env("per"), WHOLEFLOW_PRECOMPILE="0"), work)
+    per = Timed([py, "-c", PER_FUNCTION], dict(fresh(), WHOLEFLOW_PRECOMPILE="0"), work)
     out["functions"] = json.loads(per.output.strip().splitlines()[-1])  # type: ignore[assignment]
     return out
 

@@ -1,8 +1,9 @@
 """Compile wholeflow's numba kernels before they are needed, in parallel processes.
 
 numba compiles a kernel the first time it is called and keeps the machine code in its on-disk
-cache (``cache=True``), so only the first run after an install pays for compiling: about 7 s of
-CPU for the engine's event loop and 1.5 s for the KPI passes on a fresh cache. numba compiles
+cache (``cache=True``; where: :mod:`wholeflow._numba_cache`), so only the first run after an
+install pays for compiling: about 7 s of CPU for the engine's event loop and 2 s for the KPI
+passes on a fresh cache. numba compiles
 under one lock per process, so kernels compiled in one process compile one after another;
 separate processes compile side by side and share the result through the cache (each entry is
 written to a temporary file and renamed into place, so processes never see half an entry).

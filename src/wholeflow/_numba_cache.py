@@ -64,7 +64,7 @@ class InstallIndependentLocator(caching._CacheLocator):
 
     @classmethod
     def from_function(cls, py_func: Any, py_file: str) -> InstallIndependentLocator | None:
-        if getattr(config, "CACHE_DIR", ""):  # NUMBA_CACHE_DIR set: numba's own locator for it decides
+        if getattr(config, "CACHE_DIR", ""):  # NUMBA_CACHE_DIR is set: it decides
             return None
         try:
             if not Path(py_file).resolve().is_relative_to(PACKAGE):

@@ -20,6 +20,26 @@ def test_grouped_quantile_equals_numpy_quantile_to_the_bit(pairs, q):
     np.testing.assert_array_equal(got, want)
 
 
+
+@given(st.lists(st.tuples(st.integers(0, 2), st.sampled_from([0.0, 0.5, 1.0, 2.0, 7.25])),
+                min_size=1, max_size=300),
+       st.sampled_from([0.0, 0.5, 0.9, 0.99, 1.0]))
+def test_grouped_quantile_with_many_ties_equals_numpy(pairs, q):
+    # the selection partitions around equal values: ties are where a quickselect goes wrong
+    groups = np.array([g for g, _ in pairs], dtype=np.int64)
+    values = np.array([v for _, v in pairs], dtype=np.float64)
+    got = _grouped_quantile(groups, values, 3, q)
+    want = [np.quantile(values[groups == g], q) if (groups == g).any() else np.nan
+            for g in range(3)]
+    np.testing.assert_array_equal(got, want)
+
+
+def test_grouped_quantile_of_large_sorted_and_reversed_groups():
+    values = np.concatenate([np.arange(5000.0), np.arange(5000.0)[::-1]])
+    groups = np.repeat(np.array([0, 1], dtype=np.int64), 5000)
+    got = _grouped_quantile(groups, values, 2, 0.9)
+    np.testing.assert_array_equal(got, [np.quantile(values[:5000], 0.9)] * 2)
+
 def test_kpis_match_a_numpy_recount_of_the_records():
     cm = compile_model(reference_network(0.5))
     rep = run_replication(cm, 5, 0)

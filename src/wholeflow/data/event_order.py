@@ -22,6 +22,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+import wholeflow._numba_cache  # noqa: F401  (before the kernels: where they are cached)
 from wholeflow.data.vocabulary import EVENT_RANK, EVENTS
 
 _EVENT_RANKS = np.array([EVENT_RANK[e] for e in EVENTS], np.int64)

@@ -14,6 +14,7 @@ import numba
 import numpy as np
 import pyarrow as pa
 
+import wholeflow._numba_cache  # noqa: F401  (before the kernels: where they are cached)
 from wholeflow.data.journeys import DAY_US
 from wholeflow.data.linking import Links
 from wholeflow.data.stints import NAT, Episodes

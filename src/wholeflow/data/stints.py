@@ -36,6 +36,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
+import wholeflow._numba_cache  # noqa: F401  (before the kernels: where they are cached)
 from wholeflow.data.vocabulary import EVENTS, REASON_CODES
 
 NAT = np.iinfo(np.int64).min

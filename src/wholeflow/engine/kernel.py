@@ -71,6 +71,9 @@ INF = np.inf
 
 # The small helpers below are inlined into the loop: passing arrays to a separate compiled
 # function costs reference counting on every call, which doubled the time per event.
+# inline="always" inlines numba's IR at each call, and every copy is typed and lowered again,
+# which costs compile time; helpers called once per arrival, referral or delay are left to
+# LLVM's inliner instead (0.5 s less compiling on a fresh cache, the same speed and results).
 
 
 # ---------------------------------------------------------------- heap of events
@@ -148,7 +151,7 @@ def _is_open(co, cs, ce, c, t):
     return i < co[c + 1] and cs[i] <= t
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _next_open(co, cs, ce, c, t):
     i = _find(cs, ce, co[c], co[c + 1], t)
     if i >= co[c + 1]:
@@ -156,7 +159,7 @@ def _next_open(co, cs, ce, c, t):
     return max(t, cs[i])
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _add_open_time(co, cs, ce, c, t, dur):
     """The time at which ``dur`` days of open time have passed after t."""
     hi = co[c + 1]
@@ -170,7 +173,7 @@ def _add_open_time(co, cs, ce, c, t, dur):
     return INF
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _open_between(co, cs, ce, c, t0, t1):
     total = 0.0
     hi = co[c + 1]
@@ -194,7 +197,7 @@ def _draw(buf, boff, cur, k, ctr):
 
 
 # ---------------------------------------------------------------- queues (linked lists)
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _enqueue(qh, qt, qlen, people, s, level, n_levels, p):
     q = s * n_levels + level
     people[p].nxt = -1
@@ -221,7 +224,7 @@ def _dequeue(qh, qt, qlen, people, s, n_levels):
 
 
 # ---------------------------------------------------------------- records
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _new_person(people, ctr, klass, t):
     """A new row of ``people``: arrived at t, in no service yet. Returns -1 when full."""
     p = ctr[NP]
@@ -247,7 +250,7 @@ def _new_person(people, ctr, klass, t):
     return p
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _new_stint(stints, ctr, person, service, came_from, referred, decided):
     n = ctr[NS]
     if n >= stints.shape[0]:
@@ -267,7 +270,7 @@ def _new_stint(stints, ctr, person, service, came_from, referred, decided):
     return n
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _add_delay(delays, ctr, stint, target, cause, t0, t1):
     if t1 <= t0:
         return

@@ -3,8 +3,7 @@ workers through ``preload``): get a worker ready to run replications.
 
 1. Load the engine's compiled kernel once. Local workers fork from the server, so they start
    with the engine imported and numba's cached machine code already in memory. The tiny model
-   below goes through the kernel's main paths (arrivals, a full service with a queue, a referral
-   triaged on a weekday calendar, rejection, a transfer delay).
+   (:data:`wholeflow.precompile.TINY_MODEL`) goes through the kernel's main paths.
 2. Keep freed memory for reuse (glibc ``mallopt``). By default glibc hands large freed blocks
    back to the system, and a fresh worker then faults every page of each replication's arrays
    in again: measured on the Bolton example, ~1,000 page faults and ~4 ms of system time per
@@ -21,26 +20,14 @@ import sys
 
 from wholeflow.engine import Results, compile_model, run_replication
 from wholeflow.model.schema import Model
+from wholeflow.precompile import TINY_MODEL
 
 #: glibc mallopt parameters (malloc.h) and the values workers use.
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
 TRIM_THRESHOLD = 512 * 2**20  # return memory to the system only above 512 MB free at the top
 MMAP_THRESHOLD = 64 * 2**20  # serve blocks below 64 MB from the heap (reused) rather than mmap
 
-_TINY = Model.model_validate({
-    "name": "warm", "start_date": "2025-04-04", "warm_up_days": 1, "run_days": 6,
-    "calendars": {"weekdays": {"days": ["mon", "tue", "wed", "thu", "fri"]}},
-    "services": {
-        "ward": {"capacity": 2, "length_of_stay": {"dist": "exponential", "mean": 1.0}},
-        "rehab": {"capacity": 1, "length_of_stay": {"dist": "exponential", "mean": 2.0},
-                  "referral": {"calendar": "weekdays", "triage_time": 0.2, "acceptance": 0.8}},
-    },
-    "arrivals": {"front_door": {"service": "ward", "per_day": 3.0}},
-    "routes": {"ward": [{"to": "rehab", "probability": 0.5, "on_reject": "home",
-                         "transfer_delay": 0.1},
-                        {"to": "home", "probability": 0.5}],
-               "rehab": [{"to": "home", "probability": 1.0}]},
-})
+_TINY = Model.model_validate(TINY_MODEL)
 
 
 def keep_freed_memory() -> bool:

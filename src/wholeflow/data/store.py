@@ -74,10 +74,11 @@ def events_sql(database: str | None = None) -> str:
 def legacy_events(con: duckdb.DuckDBPyConnection, database: str) -> bool:
     """Whether ``database`` has an ``events`` table with names rather than codes (made by
     wholeflow before labels were introduced; the next import converts it)."""
-    row = con.execute(
+    # fetchall, not fetchone: an unfinished result blocks the connection's next call
+    rows = con.execute(
         "SELECT data_type FROM duckdb_columns() WHERE database_name = ? "
-        "AND table_name = 'events' AND column_name = 'service'", [database]).fetchone()
-    return row is not None and row[0] == "VARCHAR"
+        "AND table_name = 'events' AND column_name = 'service'", [database]).fetchall()
+    return bool(rows) and rows[0][0] == "VARCHAR"
 
 
 

@@ -52,7 +52,7 @@ from wholeflow.data.pairing import (
     write_pairing,
 )
 from wholeflow.data.pseudonymise import workspace_secret
-from wholeflow.data.readers import drop_raw, file_format, file_hash, read_file
+from wholeflow.data.readers import drop_raw, file_format, file_hash, malformed_row, read_file
 from wholeflow.data.store import Store, configure, ensure_schema, legacy_events
 from wholeflow.data.timestamps import DateOrder
 from wholeflow.data.validate_rows import StagedFile, stage_file
@@ -442,7 +442,8 @@ def _combine(con: duckdb.DuckDBPyConnection, staged: list[StagedFile], old: str 
         f"SELECT * FROM {s.rejects}" for s in staged))
     if malformed:
         con.executemany("INSERT INTO new_rejects VALUES (?, ?, 'malformed_row', ?, NULL, NULL)",
-                        [[k, line, f"line {line}: {what}"] for k, line, what in malformed])
+                        [[k, malformed_row(line), f"line {line}: {what}"]
+                         for k, line, what in malformed])
     new = ("SELECT person, ts, hint, event, service, destination, class, TRUE AS is_new, gid "
            "FROM new_events")
     if old is not None:

@@ -9,8 +9,8 @@ reported as malformed with their line number, and the rows around them keep thei
 (row = line - 1 for files of one line per row). A file DuckDB refuses outright (a stray
 carriage return inside a field) is read line by line by :mod:`~wholeflow.data.csv_lenient`, one
 bad line one quarantined row. A file that is not what its name says (a ``.gz`` that is not
-gzip, a Parquet file named ``.csv``) is refused naming what it seems to be. ``NA``, ``NULL`` and ``-`` are kept as text (a
-person may really be called NA); only empty cells are empty.
+gzip, a Parquet file named ``.csv``) is refused naming what it seems to be. ``NA``, ``NULL``
+and ``-`` are kept as text (a person may really be called NA); only empty cells are empty.
 
 Every reader makes an Arrow table, registered with the connection under the raw table's name,
 with one more column, :data:`ROW`: the row's position among the file's data rows (1 = the first

@@ -39,7 +39,10 @@ def build_model(data: Any, where: Locator, earlier: list[Problem] | None = None)
     try:
         model = Model.model_validate(data)
     except ValidationError as err:
-        problems += problems_from_validation(err, data, Model, where)
+        # a value YAML could not read is reported already; its follow-up ("got null") is noise
+        reported = {p.path for p in problems if p.path}
+        problems += [p for p in problems_from_validation(err, data, Model, where)
+                     if p.path not in reported]
         raise ModelError(sort_problems(problems)) from None
     problems += check_model(model, where)
     if any(p.severity == "error" for p in problems):

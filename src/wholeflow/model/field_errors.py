@@ -71,7 +71,8 @@ def _child(node: Any, item: Any) -> Any:
     """(path segment, value) of ``item`` under ``node``, or ``_MISSING``."""
     if isinstance(node, dict):
         for k, v in node.items():
-            if k == item or key_segment(k) == str(item):
+            # pydantic writes a key's loc as str(key): 'None' for a null key
+            if k == item or key_segment(k) == str(item) or str(k) == str(item):
                 return key_segment(k), v
         return _MISSING
     if isinstance(node, list) and isinstance(item, int) and 0 <= item < len(node):
@@ -171,8 +172,20 @@ def _explain(item: _Located, data: Any, root: type[BaseModel]) -> tuple[str, str
     kind = err["type"]
     ctx = err.get("ctx") or {}
     got = show(err.get("input"))
+    if _number_as_text(err.get("input")) and kind in _SHAPE_ERRORS:
+        text = str(err.get("input")).strip()
+        mantissa, _, exponent = text.lower().partition("e")
+        written = f"{mantissa}.0e{exponent}" if "." not in mantissa else text
+        return (f"a number was expected, got the text {got}: YAML reads a number with an "
+                "exponent but no decimal point as text",
+                f"write it with a decimal point: {written}", item.path)
     if kind == "extra_forbidden":
         return _unknown_key(item, data, root)
+    if err["loc"] and err["loc"][-1] == "[key]":
+        fix = ("put the key in quotes: YAML reads yes, no, on and off as true or false"
+               if isinstance(err.get("input"), bool) else
+               "give the entry a name; an empty key (':' or '~:') is read as null")
+        return f"a key must be a name, got {got}", fix, item.path
     if kind == "missing":
         return _missing(item, data, root)
     if kind == "wholeflow_union":
@@ -200,6 +213,16 @@ def _explain(item: _Located, data: Any, root: type[BaseModel]) -> tuple[str, str
     if kind in ("value_error", "assertion_error"):
         return str(ctx.get("error", err["msg"])), None, item.path
     return f"{err['msg'][:1].lower()}{err['msg'][1:]}, got {got}", None, item.path
+
+
+_SHAPE_ERRORS = {"dict_type", "model_type", "model_attributes_type", "union_tag_not_found",
+                 "wholeflow_union", "int_type", "int_parsing", "float_type", "float_parsing"}
+_NUMBER_WITH_EXPONENT = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+\s*")
+
+
+def _number_as_text(value: Any) -> bool:
+    """Whether ``value`` is text YAML 1.1 left unread although it is a number (``1e-12``)."""
+    return isinstance(value, str) and _NUMBER_WITH_EXPONENT.fullmatch(value) is not None
 
 
 _SIMPLE: dict[str, Callable[[dict[str, Any]], str]] = {

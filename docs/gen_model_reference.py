@@ -19,7 +19,7 @@ import yaml
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
-from wholeflow.model import distributions, scenarios, schema, validate
+from wholeflow.model import distributions, ranges, scenarios, schema, validate
 
 OUT = Path(__file__).parent / "reference" / "model.md"
 
@@ -148,7 +148,8 @@ def render() -> str:
         tag = typing.get_args(family.model_fields["dist"].annotation)[0]
         out += [f"### `{tag}`", "", _doc(family), "", *_table(family, skip=("dist",)), ""]
     out += ["## Scenarios: patch syntax", "", _doc(scenarios), "",
-            "## Validation rules", "", _doc(validate), ""]
+            "## Validation rules", "", _doc(validate), "",
+            "## Sensible ranges", "", _doc(ranges), ""]
     return "\n".join(out)
 
 

@@ -185,11 +185,19 @@ def _quote(text: str) -> str:
 
 
 def _csv_encoding(path: Path) -> str:
-    with _open_maybe_gzip(path) as handle:
-        start = handle.read(4)
+    try:
+        with _open_maybe_gzip(path) as handle:
+            start = handle.read(4)
+    except (OSError, EOFError, zlib.error) as err:
+        raise _damaged_gzip(path, err) from None
     if start[:2] in (b"\xff\xfe", b"\xfe\xff"):
         return "utf-16"
     return "utf-8"
+
+
+def _damaged_gzip(path: Path, err: BaseException) -> DataError:
+    return DataError(f"{path}: the gzip data is damaged or cut short ({err or type(err).__name__}"
+                     "); compress the extract again")
 
 
 def _open_maybe_gzip(path: Path) -> IO[bytes]:
@@ -259,8 +267,7 @@ def _read_lenient(con: duckdb.DuckDBPyConnection, path: Path, table: str,
         with _open_maybe_gzip(path) as handle:
             data = handle.read()
     except (OSError, EOFError, zlib.error) as err:
-        raise DataError(f"{path}: the gzip data is damaged or cut short ({err}); compress the "
-                        "extract again") from None
+        raise _damaged_gzip(path, err) from None
     if encoding == "utf-16":
         try:
             text = data.decode("utf-16")
@@ -391,3 +398,5 @@ def _xes_rows(path: Path) -> Iterator[dict[str, str | None]]:
         except ET.ParseError as err:
             raise DataError(f"{path}: not a readable XES file ({err}); it seems to be "
                             f"{what_it_seems(path)}") from None
+        except (OSError, EOFError, zlib.error) as err:
+            raise _damaged_gzip(path, err) from None

@@ -24,7 +24,6 @@ from pathlib import Path
 
 import duckdb
 from hypothesis import HealthCheck, given, settings
-
 from tests.fuzz.conftest import Outcome, assert_clean, cli, examples
 from tests.fuzz.mutations import LOG_HEADER, LOG_ROWS, log_file
 

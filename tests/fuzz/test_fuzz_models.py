@@ -23,9 +23,9 @@ import tempfile
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
-
 from tests.fuzz.conftest import Outcome, assert_clean, cli, examples
 from tests.fuzz.mutations import MODEL_TEXT, model_file
+
 
 def fuzz(ci_default: int) -> settings:
     """Derandomized settings drawing ``examples(ci_default)`` examples."""

@@ -189,7 +189,9 @@ def _explain(item: _Located, data: Any, root: type[BaseModel]) -> tuple[str, str
     if kind == "missing":
         return _missing(item, data, root)
     if kind == "wholeflow_union":
-        return f"must be {' or '.join(err['alternatives'])}, got {got}", None, item.path
+        return (f"must be {' or '.join(err['alternatives'])}, got {got}",
+                "write it in one of those forms (docs/reference/model.md shows each field)",
+                item.path)
     if kind == "union_tag_invalid":
         from wholeflow.model.distributions import FAMILIES
 
@@ -201,19 +203,48 @@ def _explain(item: _Located, data: Any, root: type[BaseModel]) -> tuple[str, str
                 "for example {dist: lognormal, mean: 12, sd: 8}", item.path)
     simple = _SIMPLE.get(kind)
     if simple is not None:
-        return simple(ctx).format(got=got), None, item.path
+        return simple(ctx).format(got=got), _FIXES.get(kind), item.path
     if kind == "literal_error":
         allowed = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
         hint = fieldpaths.did_you_mean(str(err.get("input")), allowed)
-        return f"must be one of {', '.join(allowed)}, got {got}{hint}", None, item.path
+        fix = "correct the spelling" if hint else f"use one of {', '.join(allowed)}"
+        return f"must be one of {', '.join(allowed)}, got {got}{hint}", fix, item.path
     if kind == "string_pattern_mismatch":
         if item.path and item.path[-1] == "hours":
             return f"must look like 09:00-17:00, got {got}", None, item.path
         return f"has the wrong form, got {got}", f"match {ctx.get('pattern')}", item.path
     if kind in ("value_error", "assertion_error"):
-        return str(ctx.get("error", err["msg"])), None, item.path
-    return f"{err['msg'][:1].lower()}{err['msg'][1:]}, got {got}", None, item.path
+        return (str(ctx.get("error", err["msg"])), "change the value as the message says "
+                "(docs/reference/model.md lists each field's rules)", item.path)
+    return (f"{err['msg'][:1].lower()}{err['msg'][1:]}, got {got}",
+            "see docs/reference/model.md for what this field takes", item.path)
 
+
+_FIXES: dict[str, str] = {
+    "greater_than_equal": "give a larger value (counts, durations and costs are never negative)",
+    "greater_than": "give a value above the limit, e.g. 1",
+    "less_than_equal": "give a smaller value; shares and probabilities are between 0 and 1",
+    "less_than": "give a smaller value",
+    "int_from_float": "write a whole number without a decimal part, e.g. 3",
+    "int_type": "write a whole number, e.g. 3",
+    "int_parsing": "write a whole number, e.g. 3, without units or quotes",
+    "float_type": "write a plain number, e.g. 2.5",
+    "float_parsing": "write a plain number, e.g. 2.5, without units or quotes",
+    "finite_number": "write a finite number (not .inf or .nan)",
+    "bool_type": "write true or false",
+    "bool_parsing": "write true or false",
+    "string_type": "put the value in quotes, e.g. 'acute'",
+    "date_type": "write the date as YYYY-MM-DD, e.g. 2025-04-01",
+    "date_parsing": "write the date as YYYY-MM-DD, e.g. 2025-04-01",
+    "date_from_datetime_parsing": "write the date as YYYY-MM-DD, e.g. 2025-04-01",
+    "date_from_datetime_inexact": "drop the time of day: write YYYY-MM-DD",
+    "dict_type": "write key: value entries, indented under this key",
+    "model_type": "write key: value entries, indented under this key",
+    "model_attributes_type": "write key: value entries, indented under this key",
+    "list_type": "write a list: [a, b], or one '- item' per line",
+    "none_required": "remove the value",
+}
+"""How to put right each kind of field error (the message says what rule was broken)."""
 
 _SHAPE_ERRORS = {"dict_type", "model_type", "model_attributes_type", "union_tag_not_found",
                  "wholeflow_union", "int_type", "int_parsing", "float_type", "float_parsing"}

@@ -103,3 +103,13 @@ def test_a_null_or_boolean_key_prints_as_yaml_writes_it(key, shown, fix):
     found = problems(_swap("  general: {}", f"  {key}: {{}}"))
     problem = only(found, "a key must be a name")
     assert problem.path == shown and fix in (problem.fix or "") and problem.line == 8
+
+
+@pytest.mark.parametrize(("value", "fix"), [
+    ("*nowhere", "define the anchor"),
+    ("!!python/object:os.system ls", "remove the tag"),
+    ("!!binary zz!", "remove the tag"),
+])
+def test_undefined_aliases_and_foreign_tags_say_what_to_do(value, fix):
+    found = problems(_swap("run_days: 100", f"run_days: {value}"))
+    assert len(found) == 1 and found[0].line == 4 and fix in (found[0].fix or "")

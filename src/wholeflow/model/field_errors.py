@@ -214,8 +214,8 @@ def _explain(item: _Located, data: Any, root: type[BaseModel]) -> tuple[str, str
             return f"must look like 09:00-17:00, got {got}", None, item.path
         return f"has the wrong form, got {got}", f"match {ctx.get('pattern')}", item.path
     if kind in ("value_error", "assertion_error"):
-        return (str(ctx.get("error", err["msg"])), "change the value as the message says "
-                "(docs/reference/model.md lists each field's rules)", item.path)
+        return (str(ctx.get("error", err["msg"])),
+                "see docs/reference/model.md for what this field takes", item.path)
     return (f"{err['msg'][:1].lower()}{err['msg'][1:]}, got {got}",
             "see docs/reference/model.md for what this field takes", item.path)
 

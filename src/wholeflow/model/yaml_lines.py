@@ -150,6 +150,12 @@ def _syntax_problem(err: yaml.MarkedYAMLError, file: str, text: str) -> Problem:
         fix = "indent with spaces, not tab characters"
     elif "mapping values are not allowed" in (err.problem or ""):
         fix = "put text that contains ': ' in quotes, or check the indentation"
+    elif "undefined alias" in (err.problem or ""):
+        fix = "define the anchor (&name) before its alias (*name), or quote text that starts " \
+              "with *"
+    elif "constructor for the tag" in (err.problem or "") or "base64" in (err.problem or ""):
+        fix = "remove the tag: a model needs plain values (text, numbers, dates, lists, " \
+              "mappings)"
     return Problem("", f"YAML syntax error: {what}", file, line, fix)
 
 

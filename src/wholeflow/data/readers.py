@@ -131,9 +131,14 @@ def malformed_row(line: int) -> int:
 def _numbers_around(count: int, malformed: list[tuple[int, str]]) -> np.ndarray:
     """Numbers for ``count`` rows read well, in order: 1, 2, ... skipping those of the
     malformed lines, so that each row keeps its place in the file."""
+    numbers = np.arange(1, count + len(malformed) + 1, dtype=np.int64)
+    if not malformed:
+        return numbers
     taken = np.array(sorted({malformed_row(line) for line, _ in malformed}), dtype=np.int64)
-    numbers = np.arange(1, count + len(taken) + 1, dtype=np.int64)
-    return np.setdiff1d(numbers, taken, assume_unique=True)[:count]
+    keep = np.ones(len(numbers), dtype=bool)
+    inside = taken[(taken >= 1) & (taken <= len(numbers))]
+    keep[inside - 1] = False
+    return numbers[keep][:count]
 
 
 _MAGIC = (

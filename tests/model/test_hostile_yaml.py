@@ -113,3 +113,9 @@ def test_a_null_or_boolean_key_prints_as_yaml_writes_it(key, shown, fix):
 def test_undefined_aliases_and_foreign_tags_say_what_to_do(value, fix):
     found = problems(_swap("run_days: 100", f"run_days: {value}"))
     assert len(found) == 1 and found[0].line == 4 and fix in (found[0].fix or "")
+
+
+def test_a_timestamp_tag_on_text_that_is_no_date_at_all_is_located():
+    # found by the fuzz suite: PyYAML's own constructor fails with an AttributeError here
+    found = problems(_swap("start_date: 2025-04-01", "start_date: !!timestamp not a date"))
+    assert len(found) == 1 and found[0].line == 2 and "not a real date" in found[0].message

@@ -271,7 +271,7 @@ class _Builder:
             return self.loader.construct_object(node, deep=True)
         except yaml.MarkedYAMLError:
             raise
-        except (ValueError, OverflowError, TypeError, yaml.YAMLError) as err:
+        except Exception as err:  # PyYAML's constructors raise many types for a bad value
             tag = node.tag.rsplit(":", 1)[-1]
             explicit = f"!!{tag}" in self._written(node)
             kind = _TAG_WORDS.get(tag, f"a {tag}")

@@ -183,3 +183,14 @@ def test_a_byte_different_copy_of_a_messy_file_is_reimported_with_rows_conserved
     assert balanced(import_events(first, workspace))
     report = import_events(copy, workspace)
     assert balanced(report) and report.rows_in == 7
+
+
+def test_a_stray_nul_in_one_row_costs_that_row_not_the_file(tmp_path, workspace):
+    lines = list(GOOD)
+    lines[1] = "P1,acute,ready,2025-05-08\x00 10:00:00"
+    path = tmp_path / "nul.csv"
+    path.write_bytes((HEADER + "\n".join(lines) + "\n").encode())
+    report = import_events(path, workspace)
+    assert balanced(report)
+    assert (report.rows_in, report.rows_loaded, report.rows_quarantined) == (5, 4, 1)
+    assert report.by_reason == {"unparseable_date": 1}

@@ -168,7 +168,8 @@ def what_it_seems(path: Path) -> str:
         return "an XML file (XES event logs are XML)"
     if start[:2] in (b"\xff\xfe", b"\xfe\xff"):
         return "UTF-16 text"
-    if b"\x00" in start:
+    controls = sum(start.count(bytes([c])) for c in (*range(0, 9), *range(14, 32)))
+    if controls > max(len(start) // 20, 8):  # a stray NUL in a row is a bad row, not binary
         return "binary data, not text"
     return "plain text (CSV files are)"
 

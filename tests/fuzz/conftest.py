@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import re
 from collections import Counter
 from dataclasses import dataclass
 
@@ -20,6 +21,8 @@ import pytest
 SCALE = max(float(os.environ.get("WHOLEFLOW_FUZZ_EXAMPLES", "1") or 1), 0.01)
 
 TALLY: Counter[tuple[str, int]] = Counter()
+REASONS: Counter[tuple[str, str]] = Counter()
+"""Refusals (exit 2) by kind of input and the first words of their message."""
 
 
 def examples(ci_default: int) -> int:
@@ -50,7 +53,18 @@ def cli(*args: str, kind: str | None = None) -> Outcome:
         except SystemExit as done:
             code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
     TALLY[(kind or args[0], code)] += 1
+    if code == 2:
+        REASONS[(kind or args[0], _gist(err.getvalue() + out.getvalue()))] += 1
     return Outcome(code, out.getvalue(), err.getvalue())
+
+
+def _gist(text: str) -> str:
+    """The first words of a refusal, paths and numbers taken out."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    first = lines[1] if lines and lines[0].startswith("invalid:") and len(lines) > 1 else (
+        lines[0] if lines else "")
+    first = re.sub(r"(/\S+|\S+\.yaml:\d+|\d[\d,.]*)", "#", first)
+    return " ".join(first.split()[:7])
 
 
 def assert_clean(outcome: Outcome) -> None:
@@ -71,3 +85,6 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         total = sum(codes.values())
         listed = ", ".join(f"exit {c}: {n}" for c, n in sorted(codes.items()))
         terminalreporter.write_line(f"{kind}: {total} inputs; {listed}")
+        top = sorted(((n, r) for (k, r), n in REASONS.items() if k == kind), reverse=True)[:4]
+        for n, reason in top:
+            terminalreporter.write_line(f"    refused {n}x: {reason}")

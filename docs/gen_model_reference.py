@@ -19,7 +19,8 @@ import yaml
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
-from wholeflow.model import arrows, distributions, scenarios, schema, validate, validate_arrows
+from wholeflow.model import (arrows, distributions, ranges, scenarios, schema, validate,
+                             validate_arrows)
 
 OUT = Path(__file__).parent / "reference" / "model.md"
 
@@ -158,7 +159,8 @@ def render() -> str:
     out += ["## Scenarios: patch syntax", "", _doc(scenarios), "",
             "## Validation rules", "", _doc(validate), "",
             "## Workforce, placements, named waits and cohorts", "", _doc(arrows), "",
-            "### Their validation rules", "", _doc(validate_arrows), ""]
+            "### Their validation rules", "", _doc(validate_arrows), "",
+            "## Sensible ranges", "", _doc(ranges), ""]
     return "\n".join(out)
 
 

@@ -34,7 +34,8 @@ def distributions(draw: st.DrawFn) -> Any:
         mode = low + width * draw(st.floats(0, 1))
         return {"dist": "triangular", "low": low, "mode": mode, "high": low + width}
     if family == "weibull":
-        return {"dist": "weibull", "shape": draw(positive), "scale": draw(positive)}
+        # shape >= 0.5: a smaller shape gives means of centuries (refused by the ranges)
+        return {"dist": "weibull", "shape": draw(st.floats(0.5, 30)), "scale": draw(positive)}
     if family == "empirical":
         return {"dist": "empirical", "values": draw(st.lists(positive, min_size=1, max_size=5))}
     if family == "exponential":

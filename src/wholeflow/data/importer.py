@@ -52,8 +52,17 @@ from wholeflow.data.pairing import (
     write_pairing,
 )
 from wholeflow.data.pseudonymise import workspace_secret
-from wholeflow.data.readers import drop_raw, file_format, file_hash, read_file
-from wholeflow.data.store import Store, configure, ensure_schema, legacy_events
+from wholeflow.data.readers import drop_raw, file_format, file_hash, malformed_row, read_file
+from wholeflow.data.store import (
+    Store,
+    configure,
+    ensure_schema,
+    killed_import,
+    legacy_events,
+    mark_import,
+    unmark_import,
+    wait_for_lock,
+)
 from wholeflow.data.timestamps import DateOrder
 from wholeflow.data.validate_rows import StagedFile, stage_file
 from wholeflow.data.vocabulary import EVENTS
@@ -192,6 +201,8 @@ def import_events(
         "ended": ended, "assessments": assessments,
     })
     store = Store(ws)
+    if store.exists() and killed_import(ws):
+        store.tidy()  # an import killed part-way left rows and a log behind
     existed = store.exists()
     try:
         report = _import(store, files, plan, sheet, infer_ends, replace, journey_gap_days,
@@ -203,6 +214,7 @@ def import_events(
         raise
     finally:
         shutil.rmtree(_tmp_dir(ws), ignore_errors=True)
+        unmark_import(ws)
     if save_mapping_as:
         save_mapping(ws, save_mapping_as, plan)
     return report
@@ -246,10 +258,11 @@ def _staging(ws: Path, store: Store) -> duckdb.DuckDBPyConnection:
     con.execute(f"SET temp_directory = '{_sql_text(tmp)}'")
     store.path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        con.execute(f"ATTACH '{_sql_text(store.path)}' AS store")
-    except duckdb.Error as err:
-        raise DataError(f"{store.path}: cannot open the store ({err}). Is another wholeflow "
-                        "command using it?") from None
+        wait_for_lock(store.path, lambda: con.execute(
+            f"ATTACH '{_sql_text(store.path)}' AS store"))
+    except DataError:
+        con.close()
+        raise
     return con
 
 
@@ -269,6 +282,7 @@ def _import(store: Store, files: list[Path], plan: ImportMapping, sheet: str | N
     report = ImportReport(store=str(store.path))
     step = _Clock(report.steps)
     with _staging(store.workspace, store) as con:
+        mark_import(store.workspace)  # the store is ours now: a kill from here leaves a mark
         stored = _store_tables(con)
         earlier = ({h: i for i, h in con.execute(
             "SELECT import_id, file_hash FROM store.imports").fetchall()}
@@ -442,7 +456,8 @@ def _combine(con: duckdb.DuckDBPyConnection, staged: list[StagedFile], old: str 
         f"SELECT * FROM {s.rejects}" for s in staged))
     if malformed:
         con.executemany("INSERT INTO new_rejects VALUES (?, ?, 'malformed_row', ?, NULL, NULL)",
-                        [[k, line, f"line {line}: {what}"] for k, line, what in malformed])
+                        [[k, malformed_row(line), f"line {line}: {what}"]
+                         for k, line, what in malformed])
     new = ("SELECT person, ts, hint, event, service, destination, class, TRUE AS is_new, gid "
            "FROM new_events")
     if old is not None:

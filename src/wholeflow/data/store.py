@@ -22,11 +22,24 @@ Tables:
 An import writes its events in one transaction and everything else, including the record of
 the import that makes those events count, in a second; a failure part-way leaves the store as
 it was.
+
+Only one command may write the store at a time (DuckDB locks the file). A command that finds it
+busy waits for it, saying so once on stderr, for up to :data:`LOCK_WAIT_SECONDS` (or
+``WHOLEFLOW_LOCK_WAIT`` seconds from the environment), then gives up with a plain message. An
+import marks the store while it runs (:data:`IMPORT_MARK`); a mark left by an import that was
+killed tells the next command to open the store to clean up first (:meth:`Store.tidy`): the
+events it wrote but never recorded are deleted, the write-ahead log is checkpointed into the
+file and the import's temporary folder removed.
 """
 
 from __future__ import annotations
 
+import os
+import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 import pandas as pd
@@ -37,6 +50,12 @@ from wholeflow.data.labels import event_name_sql
 from wholeflow.errors import DataError
 
 STORE_FILE = Path(".wholeflow") / "store.duckdb"
+IMPORT_MARK = Path(".wholeflow") / "import-running"
+"""Written (with the importing process's id) while an import runs; removed when it ends."""
+LOCK_WAIT_SECONDS = 60.0
+"""How long a command waits for another to finish with the store before giving up."""
+
+_T = TypeVar("_T")
 SHARED_TABLES = ("stays", "referrals", "delays", "journeys", "daily")
 
 SCHEMA = """
@@ -74,10 +93,11 @@ def events_sql(database: str | None = None) -> str:
 def legacy_events(con: duckdb.DuckDBPyConnection, database: str) -> bool:
     """Whether ``database`` has an ``events`` table with names rather than codes (made by
     wholeflow before labels were introduced; the next import converts it)."""
-    row = con.execute(
+    # fetchall, not fetchone: an unfinished result blocks the connection's next call
+    rows = con.execute(
         "SELECT data_type FROM duckdb_columns() WHERE database_name = ? "
-        "AND table_name = 'events' AND column_name = 'service'", [database]).fetchone()
-    return row is not None and row[0] == "VARCHAR"
+        "AND table_name = 'events' AND column_name = 'service'", [database]).fetchall()
+    return bool(rows) and rows[0][0] == "VARCHAR"
 
 
 
@@ -110,13 +130,33 @@ class Store:
                 f"{self.workspace}"
             )
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            con = duckdb.connect(str(self.path), read_only=read_only)
-        except duckdb.IOException as err:
-            raise DataError(f"{self.path}: cannot open the store ({err}). Is another wholeflow "
-                            "command using it?") from None
+        if self.exists() and killed_import(self.workspace):
+            self.tidy()
+        con = wait_for_lock(self.path, lambda: duckdb.connect(str(self.path),
+                                                             read_only=read_only))
         configure(con)
         return con
+
+    def tidy(self) -> None:
+        """Clean up after an import that was killed: delete the events it wrote but never
+        recorded, checkpoint the write-ahead log into the file, remove its temporary folder
+        and its mark."""
+        con = wait_for_lock(self.path, lambda: duckdb.connect(str(self.path)))
+        try:
+            tables = _tables(con)
+            if {"events", "imports"} <= tables:
+                con.execute("DELETE FROM events WHERE import_id NOT IN "
+                            "(SELECT import_id FROM imports)")
+            if {"quarantine", "imports"} <= tables:
+                con.execute("DELETE FROM quarantine WHERE import_id NOT IN "
+                            "(SELECT import_id FROM imports)")
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        import shutil
+
+        shutil.rmtree(self.workspace / ".wholeflow" / "tmp", ignore_errors=True)
+        (self.workspace / IMPORT_MARK).unlink(missing_ok=True)
 
     def read(self, table: str) -> pd.DataFrame:
         """One table of the store as a DataFrame."""
@@ -151,6 +191,85 @@ class Store:
                         f"TO '{_sql_text(out)}' (FORMAT {kind})")
             row = con.execute("SELECT count(*) FROM quarantine").fetchone()
         return int(row[0]) if row else 0
+
+
+def mark_import(workspace: Path) -> Path:
+    """Mark the store as being written by this process's import; returns the mark."""
+    mark = workspace / IMPORT_MARK
+    mark.parent.mkdir(parents=True, exist_ok=True)
+    mark.write_text(str(os.getpid()), encoding="utf-8")
+    return mark
+
+
+def unmark_import(workspace: Path) -> None:
+    """Remove this process's import mark (another process's is left alone)."""
+    mark = workspace / IMPORT_MARK
+    try:
+        if mark.read_text(encoding="utf-8").strip() == str(os.getpid()):
+            mark.unlink()
+    except OSError:
+        pass
+
+
+def killed_import(workspace: Path) -> bool:
+    """Whether an import's mark is left by a process that no longer runs."""
+    mark = workspace / IMPORT_MARK
+    try:
+        pid = int(mark.read_text(encoding="utf-8").strip() or "0")
+    except (OSError, ValueError):
+        return mark.exists()
+    if pid == os.getpid() or pid <= 0:
+        return pid <= 0
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # alive, but another user's
+        return False
+    return False
+
+
+def lock_wait_seconds() -> float:
+    """:data:`LOCK_WAIT_SECONDS`, or ``WHOLEFLOW_LOCK_WAIT`` from the environment."""
+    try:
+        return max(float(os.environ.get("WHOLEFLOW_LOCK_WAIT", LOCK_WAIT_SECONDS)), 0.0)
+    except ValueError:
+        return LOCK_WAIT_SECONDS
+
+
+def _is_lock_error(err: duckdb.Error) -> bool:
+    return "lock" in str(err).lower()
+
+
+def wait_for_lock(path: Path, open_: Callable[[], _T], wait: float | None = None,
+                  clock: Callable[[], float] = time.monotonic,
+                  pause: Callable[[float], None] = time.sleep) -> _T:
+    """``open_()``, retried while another process holds the store's lock, for up to ``wait``
+    seconds (:func:`lock_wait_seconds` by default); a message on stderr says it is waiting.
+
+    Raises :class:`DataError` when the wait runs out or the store cannot be opened at all.
+    """
+    limit = lock_wait_seconds() if wait is None else wait
+    started, delay, told = clock(), 0.05, False
+    while True:
+        try:
+            return open_()
+        except duckdb.Error as err:
+            if not _is_lock_error(err):
+                raise DataError(f"{path}: cannot open the store ({err}). Is it a wholeflow "
+                                "store? Move it aside and import the extracts again.") from None
+            waited = clock() - started
+            if waited >= limit:
+                raise DataError(f"{path}: another wholeflow command is still using the store "
+                                f"after {waited:.0f} s of waiting. Let it finish (or stop it) "
+                                "and try again; WHOLEFLOW_LOCK_WAIT sets how many seconds to "
+                                "wait.") from None
+            if not told:
+                sys.stderr.write(f"waiting for another wholeflow command to finish with "
+                                 f"{path} (up to {limit:.0f} s)...\n")
+                told = True
+            pause(min(delay, max(limit - waited, 0.0)))
+            delay = min(delay * 2, 1.0)
 
 
 def _sql_text(path: Path) -> str:

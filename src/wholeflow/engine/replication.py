@@ -19,6 +19,7 @@ import numpy as np
 from wholeflow.engine import kernel as K
 from wholeflow.engine.compile import CompiledModel
 from wholeflow.engine.compile_arrows import Arrows
+from wholeflow.engine.memory import check_fits
 from wholeflow.engine.records import DELAY, PERSON, REFERRAL, STINT, aligned_empty
 from wholeflow.errors import DeadlockError, EventBudgetError, SimulationError
 
@@ -142,7 +143,12 @@ class _Buffers:
 
 
 def run_replication(cm: CompiledModel, seed: int = 0, replication: int = 0) -> Replication:
-    """Simulate one replication of a compiled model. Deterministic in (model, seed, replication)."""
+    """Simulate one replication of a compiled model. Deterministic in (model, seed, replication).
+
+    A run that cannot fit in memory is refused before anything is allocated
+    (:func:`~wholeflow.engine.memory.check_fits`).
+    """
+    check_fits(cm)
     arr_t, arr_s, arr_c = _arrivals(cm, seed, replication)
     ini_s, ini_c, ini_r, ini_q = _initial(cm, seed, replication)
     buffers = _Buffers(cm, seed, replication)

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from wholeflow.errors import ModelError, Problem
 from wholeflow.model.field_errors import Locator, problems_from_validation
+from wholeflow.model.ranges import check_ranges
 from wholeflow.model.schema import Model
 from wholeflow.model.validate import check_model
 
@@ -39,13 +40,25 @@ def build_model(data: Any, where: Locator, earlier: list[Problem] | None = None)
     try:
         model = Model.model_validate(data)
     except ValidationError as err:
-        problems += problems_from_validation(err, data, Model, where)
+        # a value YAML could not read is reported already; its follow-up ("got null") is noise
+        reported = {p.path for p in problems if p.path}
+        problems += [p for p in problems_from_validation(err, data, Model, where)
+                     if p.path not in reported]
         raise ModelError(sort_problems(problems)) from None
+    _checked(model, where, problems)
+    model._warnings = sort_problems(problems)
+    return model
+
+
+def _checked(model: Model, where: Locator, problems: list[Problem]) -> None:
+    """Ranges first (the cross-field rules compute with the values: a date in year 9999 or a
+    run of 1e15 days would overflow there), then the cross-field rules; raise on any error."""
+    out_of_range = check_ranges(model, where)
+    if out_of_range:
+        raise ModelError(sort_problems(problems + out_of_range))
     problems += check_model(model, where)
     if any(p.severity == "error" for p in problems):
         raise ModelError(sort_problems(problems))
-    model._warnings = sort_problems(problems)
-    return model
 
 
 def validate_model(model: Model) -> Model:
@@ -55,9 +68,9 @@ def validate_model(model: Model) -> Model:
     ``parse_model`` are already validated.
     """
     source = model._source_map
-    problems = check_model(model, lambda path: (
-        (source.file, source.line(path)) if source is not None else (model.source, None)))
-    if any(p.severity == "error" for p in problems):
-        raise ModelError(sort_problems(problems))
+    problems: list[Problem] = []
+    _checked(model, lambda path: (
+        (source.file, source.line(path)) if source is not None else (model.source, None)),
+        problems)
     model._warnings = sort_problems(problems)
     return model

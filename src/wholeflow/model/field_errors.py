@@ -71,7 +71,8 @@ def _child(node: Any, item: Any) -> Any:
     """(path segment, value) of ``item`` under ``node``, or ``_MISSING``."""
     if isinstance(node, dict):
         for k, v in node.items():
-            if k == item or key_segment(k) == str(item):
+            # pydantic writes a key's loc as str(key): 'None' for a null key
+            if k == item or key_segment(k) == str(item) or str(k) == str(item):
                 return key_segment(k), v
         return _MISSING
     if isinstance(node, list) and isinstance(item, int) and 0 <= item < len(node):
@@ -171,12 +172,26 @@ def _explain(item: _Located, data: Any, root: type[BaseModel]) -> tuple[str, str
     kind = err["type"]
     ctx = err.get("ctx") or {}
     got = show(err.get("input"))
+    if _number_as_text(err.get("input")) and kind in _SHAPE_ERRORS:
+        text = str(err.get("input")).strip()
+        mantissa, _, exponent = text.lower().partition("e")
+        written = f"{mantissa}.0e{exponent}" if "." not in mantissa else text
+        return (f"a number was expected, got the text {got}: YAML reads a number with an "
+                "exponent but no decimal point as text",
+                f"write it with a decimal point: {written}", item.path)
     if kind == "extra_forbidden":
         return _unknown_key(item, data, root)
+    if err["loc"] and err["loc"][-1] == "[key]":
+        fix = ("put the key in quotes: YAML reads yes, no, on and off as true or false"
+               if isinstance(err.get("input"), bool) else
+               "give the entry a name; an empty key (':' or '~:') is read as null")
+        return f"a key must be a name, got {got}", fix, item.path
     if kind == "missing":
         return _missing(item, data, root)
     if kind == "wholeflow_union":
-        return f"must be {' or '.join(err['alternatives'])}, got {got}", None, item.path
+        return (f"must be {' or '.join(err['alternatives'])}, got {got}",
+                "write it in one of those forms (docs/reference/model.md shows each field)",
+                item.path)
     if kind == "union_tag_invalid":
         from wholeflow.model.distributions import FAMILIES
 
@@ -188,18 +203,57 @@ def _explain(item: _Located, data: Any, root: type[BaseModel]) -> tuple[str, str
                 "for example {dist: lognormal, mean: 12, sd: 8}", item.path)
     simple = _SIMPLE.get(kind)
     if simple is not None:
-        return simple(ctx).format(got=got), None, item.path
+        return simple(ctx).format(got=got), _FIXES.get(kind), item.path
     if kind == "literal_error":
         allowed = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
         hint = fieldpaths.did_you_mean(str(err.get("input")), allowed)
-        return f"must be one of {', '.join(allowed)}, got {got}{hint}", None, item.path
+        fix = "correct the spelling" if hint else f"use one of {', '.join(allowed)}"
+        return f"must be one of {', '.join(allowed)}, got {got}{hint}", fix, item.path
     if kind == "string_pattern_mismatch":
         if item.path and item.path[-1] == "hours":
             return f"must look like 09:00-17:00, got {got}", None, item.path
         return f"has the wrong form, got {got}", f"match {ctx.get('pattern')}", item.path
     if kind in ("value_error", "assertion_error"):
-        return str(ctx.get("error", err["msg"])), None, item.path
-    return f"{err['msg'][:1].lower()}{err['msg'][1:]}, got {got}", None, item.path
+        return (str(ctx.get("error", err["msg"])),
+                "see docs/reference/model.md for what this field takes", item.path)
+    return (f"{err['msg'][:1].lower()}{err['msg'][1:]}, got {got}",
+            "see docs/reference/model.md for what this field takes", item.path)
+
+
+_FIXES: dict[str, str] = {
+    "greater_than_equal": "give a larger value (counts, durations and costs are never negative)",
+    "greater_than": "give a value above the limit, e.g. 1",
+    "less_than_equal": "give a smaller value; shares and probabilities are between 0 and 1",
+    "less_than": "give a smaller value",
+    "int_from_float": "write a whole number without a decimal part, e.g. 3",
+    "int_type": "write a whole number, e.g. 3",
+    "int_parsing": "write a whole number, e.g. 3, without units or quotes",
+    "float_type": "write a plain number, e.g. 2.5",
+    "float_parsing": "write a plain number, e.g. 2.5, without units or quotes",
+    "finite_number": "write a finite number (not .inf or .nan)",
+    "bool_type": "write true or false",
+    "bool_parsing": "write true or false",
+    "string_type": "put the value in quotes, e.g. 'acute'",
+    "date_type": "write the date as YYYY-MM-DD, e.g. 2025-04-01",
+    "date_parsing": "write the date as YYYY-MM-DD, e.g. 2025-04-01",
+    "date_from_datetime_parsing": "write the date as YYYY-MM-DD, e.g. 2025-04-01",
+    "date_from_datetime_inexact": "drop the time of day: write YYYY-MM-DD",
+    "dict_type": "write key: value entries, indented under this key",
+    "model_type": "write key: value entries, indented under this key",
+    "model_attributes_type": "write key: value entries, indented under this key",
+    "list_type": "write a list: [a, b], or one '- item' per line",
+    "none_required": "remove the value",
+}
+"""How to put right each kind of field error (the message says what rule was broken)."""
+
+_SHAPE_ERRORS = {"dict_type", "model_type", "model_attributes_type", "union_tag_not_found",
+                 "wholeflow_union", "int_type", "int_parsing", "float_type", "float_parsing"}
+_NUMBER_WITH_EXPONENT = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+\s*")
+
+
+def _number_as_text(value: Any) -> bool:
+    """Whether ``value`` is text YAML 1.1 left unread although it is a number (``1e-12``)."""
+    return isinstance(value, str) and _NUMBER_WITH_EXPONENT.fullmatch(value) is not None
 
 
 _SIMPLE: dict[str, Callable[[dict[str, Any]], str]] = {

@@ -65,11 +65,21 @@ def _read(file: FsPath) -> str:
         raise ModelError([Problem("", f"{file} is a folder", str(file), None,
                                   "give the model file inside it")]) from None
     except UnicodeDecodeError as err:
-        raise ModelError([Problem("", f"not UTF-8 text (byte {err.start})", str(file), None,
-                                  "save the file as UTF-8")]) from None
+        raise ModelError([_not_utf8(file, err)]) from None
     except OSError as err:
         raise ModelError([Problem("", f"cannot read the file: {err.strerror}", str(file),
                                   None, "check the path and its permissions")]) from None
+
+
+def _not_utf8(file: FsPath, err: UnicodeDecodeError) -> Problem:
+    """Where the first byte that is not UTF-8 sits: line, column and the byte itself."""
+    data = err.object if isinstance(err.object, bytes) else b""
+    line = data.count(b"\n", 0, err.start) + 1
+    column = err.start - (data.rfind(b"\n", 0, err.start) + 1) + 1
+    byte = data[err.start:err.start + 1].hex().upper() or "?"
+    return Problem("", f"not UTF-8 text: byte 0x{byte} at column {column} cannot be read "
+                   "(the file was probably saved as Windows/Latin-1 text)", str(file), line,
+                   "save the file as UTF-8 (most editors offer it under Save As, Encoding)")
 
 
 def _parse(text: str, file: str, scenario_files: list[FsPath]) -> Model:

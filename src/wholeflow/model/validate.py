@@ -128,7 +128,8 @@ class _Checker:
                          f"{did_you_mean(klass, self.classes)}",
                          f"use one of the classes: {', '.join(self.classes)}")
             if share < 0:
-                self.add((*path, "class_mix", klass), f"share must not be negative, got {share}")
+                self.add((*path, "class_mix", klass), f"share must not be negative, got {share}",
+                         "give shares between 0 and 1 that sum to 1")
         total = sum(mix.values())
         if abs(total - 1) > SUM_TOLERANCE:
             self.add((*path, "class_mix"), f"shares sum to {total:.6g}; they must sum to 1",
@@ -226,7 +227,8 @@ class _Checker:
     def _check_profile(self, path: Path, profile: Mapping[Any, float], per_day: float) -> None:
         for key, value in profile.items():
             if value < 0:
-                self.add((*path, key), f"relative volume must not be negative, got {value}")
+                self.add((*path, key), f"relative volume must not be negative, got {value}",
+                         "give relative volumes of 0 or more, e.g. 1.0 for an average day")
         if per_day > 0 and not any(v > 0 for v in profile.values()):
             self.add(path, "every relative volume is 0, so no one would ever arrive",
                      "give at least one period a volume above 0, or set per_day: 0")
@@ -362,7 +364,8 @@ class _Checker:
                 self._class_routes(sid, sorted(k for s, k in reached if s == sid))
             if svc.capacity == 0:
                 self.warn(("services", sid, "capacity"), "capacity 0: no one can ever start "
-                          "here, so everyone routed here waits for ever")
+                          "here, so everyone routed here waits for ever",
+                          "give it some capacity, or remove the routes into it")
 
     def _class_routes(self, sid: str, classes: list[str]) -> None:
         rs = self.m.routes[sid]

@@ -8,6 +8,13 @@ list indexes leading to a value), the 1-based line where it was written.
 
 Paths are tuples: mapping keys as ``str``, list positions as ``int``, e.g.
 ``("routes", "acute", 0, "probability")``. The empty path ``()`` is the document itself.
+
+Hostile input is refused with a located problem, never an exception: a value its type tag
+cannot hold (``!!int abc``, ``!!timestamp 2025-13-45``, an impossible date such as
+``2025-02-30``), nesting deeper than :data:`MAX_DEPTH`, and aliases that expand to more than
+:data:`MAX_VALUES` values ("billion laughs"). The expanded size is counted on the composed node
+tree before anything is built (anchors are shared nodes there, so counting is linear in the
+file's size), so a bomb is refused in milliseconds instead of filling memory.
 """
 
 from __future__ import annotations
@@ -25,12 +32,25 @@ Segment = str | int
 Path = tuple[Segment, ...]
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+
+MAX_VALUES = 200_000
+"""The most values (keys, list items and scalars, counted after expanding aliases and merge
+keys) a model file may hold. The Bolton example holds about 1,300; a 200-service model about
+50,000. Beyond this the file is refused as an alias bomb."""
+
+MAX_DEPTH = 100
+"""The deepest nesting of mappings and lists a model file may have (the schema needs 6)."""
 #: libyaml's loader when PyYAML was built with it (about ten times faster), else pure Python.
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def key_segment(key: Any) -> str:
-    """The path segment for a mapping key (keys are compared as text)."""
+    """The path segment for a mapping key (keys are compared as text), written as YAML
+    writes it: ``null`` for an empty key (``~:``), ``true``/``false`` for yes/no keys."""
+    if key is None:
+        return "null"
+    if isinstance(key, bool):
+        return "true" if key else "false"
     return str(key)
 
 
@@ -87,14 +107,23 @@ def load_yaml(text: str, file: str) -> LoadedYaml:
         root = loader.get_single_node()
     except yaml.MarkedYAMLError as err:
         return LoadedYaml(None, source, [_syntax_problem(err, file, text)])
+    except yaml.reader.ReaderError as err:
+        return LoadedYaml(None, source, [_reader_problem(err, file, text)])
     except yaml.YAMLError as err:
         return LoadedYaml(None, source, [Problem("", f"YAML syntax error: {err}", file, 1,
                                                  _SYNTAX_FIX)])
+    except RecursionError:
+        return LoadedYaml(None, source, [Problem(
+            "", f"the YAML is nested too deeply (more than {MAX_DEPTH} levels)", file, 1,
+            "a model needs only a few levels of indentation: check for runaway [ or {")])
     try:
         if root is None:
             return LoadedYaml(None, source, [])
         source.lines[()] = root.start_mark.line + 1
-        builder = _Builder(loader, source)
+        too_big = _Budget(file).check(root)
+        if too_big is not None:
+            return LoadedYaml(None, source, [too_big])
+        builder = _Builder(loader, source, text)
         data = builder.build(root, ())
         return LoadedYaml(data, source, builder.problems)
     except yaml.MarkedYAMLError as err:  # e.g. a bad !!tag or an unconstructable scalar
@@ -121,14 +150,100 @@ def _syntax_problem(err: yaml.MarkedYAMLError, file: str, text: str) -> Problem:
         fix = "indent with spaces, not tab characters"
     elif "mapping values are not allowed" in (err.problem or ""):
         fix = "put text that contains ': ' in quotes, or check the indentation"
+    elif "undefined alias" in (err.problem or ""):
+        fix = "define the anchor (&name) before its alias (*name), or quote text that starts " \
+              "with *"
+    elif "constructor for the tag" in (err.problem or "") or "base64" in (err.problem or ""):
+        fix = "remove the tag: a model needs plain values (text, numbers, dates, lists, " \
+              "mappings)"
     return Problem("", f"YAML syntax error: {what}", file, line, fix)
+
+
+def _reader_problem(err: yaml.reader.ReaderError, file: str, text: str) -> Problem:
+    """A character YAML does not allow (a control character), with its line."""
+    line = text.count("\n", 0, max(err.position, 0)) + 1
+    char = err.character if isinstance(err.character, str) else chr(err.character)
+    return Problem("", f"the file holds a character YAML does not allow ({char!r}, code "
+                   f"{ord(char):#x})", file, line, "delete it; a model file is plain text")
+
+
+_DEPTH_FIX = "a model needs only a few levels: check for runaway brackets or indentation"
+
+
+class _Budget:
+    """Counts the values a composed tree expands to (aliases and merges included), once per
+    node, and finds where it grows past :data:`MAX_VALUES` or :data:`MAX_DEPTH`."""
+
+    def __init__(self, file: str):
+        self.file = file
+        self._size: dict[int, int] = {}
+        self._depth: dict[int, int] = {}
+
+    def check(self, root: Node) -> Problem | None:
+        """A located problem when ``root`` is too big or too deep, else None."""
+        try:
+            size, depth = self._measure(root, set())
+        except RecursionError:
+            return Problem("", f"the YAML is nested more than {MAX_DEPTH} levels deep",
+                           self.file, 1, _DEPTH_FIX)
+        if size > MAX_VALUES:
+            node = self._culprit(root)
+            return Problem("", f"the aliases (*name) here expand to {size:,} values, more than "
+                           f"the {MAX_VALUES:,} a model may hold", self.file,
+                           node.start_mark.line + 1, "write the values out, or use fewer "
+                           "aliases of aliases (an alias bomb is refused before it is expanded)")
+        if depth > MAX_DEPTH:
+            node = self._deepest(root)
+            return Problem("", f"the YAML is nested more than {MAX_DEPTH} levels deep",
+                           self.file, node.start_mark.line + 1, _DEPTH_FIX)
+        return None
+
+    def _children(self, node: Node) -> list[Node]:
+        if isinstance(node, SequenceNode):
+            return list(node.value)
+        if isinstance(node, MappingNode):
+            return [n for pair in node.value for n in pair]
+        return []
+
+    def _measure(self, node: Node, stack: set[int]) -> tuple[int, int]:
+        # iterative would be longer; the composer itself recursed this deep already
+        key = id(node)
+        if key in self._size:
+            return self._size[key], self._depth[key]
+        if key in stack:  # a recursive alias: the builder reports it
+            return 1, 1
+        stack.add(key)
+        size, depth = 1, 0
+        for child in self._children(node):
+            s, d = self._measure(child, stack)
+            size, depth = size + s, max(depth, d)
+        stack.discard(key)
+        self._size[key], self._depth[key] = size, depth + 1
+        return size, depth + 1
+
+    def _culprit(self, node: Node) -> Node:
+        """The deepest node still over the budget: where the expansion happens."""
+        while True:
+            bigger = [c for c in self._children(node) if self._size.get(id(c), 0) > MAX_VALUES]
+            if not bigger:
+                return node
+            node = bigger[0]
+
+    def _deepest(self, node: Node) -> Node:
+        for _ in range(MAX_DEPTH):
+            deeper = [c for c in self._children(node) if self._depth.get(id(c), 0) > 1]
+            if not deeper:
+                break
+            node = max(deeper, key=lambda c: self._depth.get(id(c), 0))
+        return node
 
 
 class _Builder:
     """Turns a composed node tree into plain data, filling the source map as it goes."""
 
-    def __init__(self, loader: Any, source: SourceMap):
+    def __init__(self, loader: Any, source: SourceMap, text: str = ""):
         self.loader = loader
+        self.text = text
         self.source = source
         self.problems: list[Problem] = []
         self._stack: set[int] = set()
@@ -139,7 +254,7 @@ class _Builder:
                           "remove the recursive alias")
             return None
         if isinstance(node, ScalarNode):
-            return self.loader.construct_object(node, deep=True)
+            return self._scalar(node, path)
         self._stack.add(id(node))
         try:
             if isinstance(node, SequenceNode):
@@ -149,6 +264,28 @@ class _Builder:
             return self.loader.construct_object(node, deep=True)  # pragma: no cover
         finally:
             self._stack.discard(id(node))
+
+    def _scalar(self, node: ScalarNode, path: Path) -> Any:
+        """The value of a scalar; a value its tag cannot hold is a located problem (None)."""
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except yaml.MarkedYAMLError:
+            raise
+        except Exception as err:  # PyYAML's constructors raise many types for a bad value
+            tag = node.tag.rsplit(":", 1)[-1]
+            explicit = f"!!{tag}" in self._written(node)
+            kind = _TAG_WORDS.get(tag, f"a {tag}")
+            fix = _TAG_FIXES.get(tag, "write a valid value")
+            if explicit:
+                fix += f", or remove the !!{tag} tag"
+            self._problem(path, node, f"{node.value!r} is not {kind} ({err})", fix)
+            return None
+
+    def _written(self, node: Node) -> str:
+        """The text of the node's line, as written."""
+        lines = self.text.splitlines()
+        line = node.start_mark.line
+        return lines[line] if 0 <= line < len(lines) else ""
 
     def _sequence(self, node: SequenceNode, path: Path) -> list[Any]:
         items = []
@@ -199,3 +336,14 @@ class _Builder:
 
 
 _BAD_KEY = object()
+
+_TAG_WORDS = {
+    "int": "a whole number", "float": "a number", "bool": "true or false",
+    "timestamp": "a real date", "binary": "base64 binary data", "null": "null",
+}
+_TAG_FIXES = {
+    "int": "write a whole number such as 365",
+    "float": "write a number such as 1.5",
+    "timestamp": "write a real date as YYYY-MM-DD, such as 2025-04-01",
+    "bool": "write true or false",
+}

@@ -31,7 +31,7 @@ import pyarrow as pa
 
 from wholeflow.data.journey_rows import journey_table
 from wholeflow.data.journeys import Window, build_tables
-from wholeflow.data.labels import Labels, event_code_sql, event_name_sql
+from wholeflow.data.labels import Labels, event_code_sql
 from wholeflow.data.mapping import (
     ActivityMap,
     ImportMapping,
@@ -52,7 +52,7 @@ from wholeflow.data.pairing import (
     write_pairing,
 )
 from wholeflow.data.pseudonymise import workspace_secret
-from wholeflow.data.readers import drop_raw, file_format, file_hash, read_file
+from wholeflow.data.readers import ROW, RawTable, drop_raw, file_format, file_hash, read_file
 from wholeflow.data.store import Store, configure, ensure_schema, legacy_events
 from wholeflow.data.timestamps import DateOrder
 from wholeflow.data.validate_rows import StagedFile, stage_file
@@ -303,15 +303,18 @@ def _import(store: Store, files: list[Path], plan: ImportMapping, sheet: str | N
             _code_legacy_events(con, labels)
         malformed: list[tuple[int, int, str]] = []
         staged = []
+        # the raw rows stay (in memory, never in the store) until the quarantine has taken
+        # the original columns of its rows; closing the connection lets them go in any case
+        raws: list[tuple[RawTable, str]] = []
         for k, (path, fr, _) in enumerate(todo):
             with step("read"):
                 raw = read_file(con, path, f"raw_{k}", sheet)
             con.execute("SET preserve_insertion_order = false")  # faster from here on
             resolved = resolve_columns(raw.columns, plan, path)
+            raws.append((raw, resolved.columns["person"]))
             fr.shape, fr.rows_in = resolved.shape, raw.rows + len(raw.malformed)
             with step("check, code and pseudonymise"):
                 staged.append(stage_file(con, raw, resolved, plan, k, key, labels))
-            drop_raw(con, raw)  # the raw identifiers go with it
             malformed.extend((k, line, what) for line, what in raw.malformed)
         old = "legacy_events" if legacy else "store.events" if "events" in stored else None
         with step("load compiled code"):
@@ -341,6 +344,9 @@ def _import(store: Store, files: list[Path], plan: ImportMapping, sheet: str | N
             with step("quarantine and count"):
                 write_pairing(con, pairing, labels)
                 _count(con, todo, staged, pairing, labels, report)
+                _original_values(con, raws)
+                for raw, _ in raws:
+                    drop_raw(con, raw)  # the raw identifiers go with them
             with step("write the store"):
                 _write(con, todo, plan, replaced, window, pairing.rejected > 0, labels,
                        legacy, early, journeys)
@@ -443,16 +449,16 @@ def _combine(con: duckdb.DuckDBPyConnection, staged: list[StagedFile], old: str 
     if malformed:
         con.executemany("INSERT INTO new_rejects VALUES (?, ?, 'malformed_row', ?, NULL, NULL)",
                         [[k, line, f"line {line}: {what}"] for k, line, what in malformed])
-    new = ("SELECT person, ts, hint, event, service, destination, class, TRUE AS is_new, gid "
-           "FROM new_events")
+    new = ("SELECT person, ts, hint, event, service, destination, class, TRUE AS is_new, gid, "
+           "activity FROM new_events")
     if old is not None:
         # only events of recorded imports (an import that failed may have left some)
         skip = "WHERE import_id IN (SELECT import_id FROM store.imports)" + (
             f" AND import_id NOT IN ({', '.join(map(str, replaced))})" if replaced else "")
         earlier = ('SELECT person, "timestamp" AS ts, coalesce(hint, "timestamp") AS hint, '
                    "event, service, destination, class, FALSE AS is_new, "
-                   f"-((CAST(import_id AS BIGINT) << {_ROW_BITS}) | \"row\") - 1 AS gid "
-                   f"FROM {old} {skip}")
+                   f"-((CAST(import_id AS BIGINT) << {_ROW_BITS}) | \"row\") - 1 AS gid, "
+                   f"activity FROM {old} {skip}")
         con.execute(f"CREATE OR REPLACE TEMP VIEW all_events AS {new} UNION ALL {earlier}")
     else:
         con.execute(f"CREATE OR REPLACE TEMP VIEW all_events AS {new}")
@@ -479,7 +485,7 @@ def _count(con: duckdb.DuckDBPyConnection, todo: list[tuple[Path, FileReport, st
     read is checked, not assumed.
     """
     if pairing.rejected:
-        _quarantine_paired_out(con, todo, labels)
+        _quarantine_paired_out(con)
     passed = dict(con.execute(" UNION ALL ".join(
         f"SELECT {k}, count(*) FILTER (WHERE reason IS NULL) FROM {s.tables[0]}"
         for k, s in enumerate(staged))).fetchall())
@@ -509,39 +515,37 @@ def _count(con: duckdb.DuckDBPyConnection, todo: list[tuple[Path, FileReport, st
     report.other_events = pairing.other_events
 
 
-def _quarantine_paired_out(con: duckdb.DuckDBPyConnection,
-                           todo: list[tuple[Path, FileReport, str]], labels: Labels) -> None:
-    """Quarantine rows that pairing refused (``event_rejects``), with their values.
-
-    A row of an events file is one event. A row of a stays file is several: its events are
-    listed in time order (a list sorted after grouping: an ordered aggregate would sort
-    within every group, several times slower), with the row's class and service (one each)
-    and destination (on its end, if any).
-    """
-    single = ", ".join(str(k) for k, (_, fr, _) in enumerate(todo) if fr.shape == "events")
-    single = single or "-1"
-    listed = (f"array_to_string(list_transform(list_sort(list({{'t': e.ts, 'e': e.event}})), "
-              f"lambda x: {event_name_sql('x.e')}), ', ')")
-    con.execute(f"""
+def _quarantine_paired_out(con: duckdb.DuckDBPyConnection) -> None:
+    """Quarantine rows that pairing refused (``event_rejects``): one row each, however many
+    events it gave (a wide stay row gives several); :func:`_original_values` adds what the
+    row held."""
+    con.execute("""
         INSERT INTO new_rejects
-        SELECT file_no, "row", reason, NULL, person,
-               to_json({{'class': {labels.name_sql('class', 'class')},
-                        'service': {labels.name_sql('service', 'service')},
-                        'event': events,
-                        'timestamp': CAST(ts AS VARCHAR),
-                        'destination': {labels.name_sql('destination', 'destination')}
-                       }})::VARCHAR
-        FROM (SELECT e.file_no, e."row", r.reason, e.person, e.class, e.service,
-                     e.destination, e.ts, {event_name_sql('e.event')} AS events
-              FROM new_events e JOIN event_rejects r USING (gid)
-              WHERE e.file_no IN ({single})
-              UNION ALL
-              SELECT e.file_no, e."row", any_value(r.reason), min(e.person), min(e.class),
-                     min(e.service), min(e.destination), min(e.ts), {listed}
-              FROM new_events e JOIN event_rejects r USING (gid)
-              WHERE e.file_no NOT IN ({single})
-              GROUP BY e.file_no, e."row")
+        SELECT e.file_no, e."row", any_value(r.reason), NULL, min(e.person), NULL
+        FROM new_events e JOIN event_rejects r USING (gid)
+        GROUP BY e.file_no, e."row"
     """)
+
+
+def _original_values(con: duckdb.DuckDBPyConnection, raws: list[tuple[RawTable, str]]) -> None:
+    """The table ``reject_values`` (file_no, row, values): every original column of each
+    quarantined row, as JSON, but the raw person identifier (the quarantine holds its
+    pseudonym). Malformed lines have no columns: their detail gives the line."""
+    parts = []
+    for k, (raw, person) in enumerate(raws):
+        fields = ", ".join(f"'{name.replace(chr(39), chr(39) * 2)}': r.{_quote(name)}"
+                           for name in raw.columns if name != person)
+        values = f"to_json({{{fields}}})::VARCHAR" if fields else "NULL"
+        parts.append(f"""
+            SELECT {k} AS file_no, r.{_quote(ROW)} AS "row", {values} AS "values"
+            FROM {_quote(raw.table)} r
+            WHERE r.{_quote(ROW)} IN (SELECT "row" FROM new_rejects
+                                     WHERE file_no = {k} AND reason <> 'malformed_row')""")
+    con.execute("CREATE OR REPLACE TEMP TABLE reject_values AS " + " UNION ALL ".join(parts))
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _write_events(con: duckdb.DuckDBPyConnection,
@@ -634,8 +638,10 @@ def _write(con: duckdb.DuckDBPyConnection, todo: list[tuple[Path, FileReport, st
         names = _by_file("file_no", [f"'{_sql_text(path)}'" for path, _, _ in todo])
         con.execute(f"""
             INSERT INTO store.quarantine
-            SELECT {_import_ids(todo)}, {names}, "row", reason, detail, person, "values"
-            FROM new_rejects  -- in no order: readers order it (sorting it here cost more)
+            SELECT {_import_ids(todo)}, {names}, "row", reason, detail, person,
+                   coalesce(v."values", q."values")
+            FROM new_rejects q LEFT JOIN reject_values v USING (file_no, "row")
+            -- in no order: readers order it (sorting it here cost more)
         """)
         now = dt.datetime.now().replace(microsecond=0)
         for path, fr, digest in todo:

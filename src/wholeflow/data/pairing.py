@@ -42,7 +42,8 @@ def read_events(con: duckdb.DuckDBPyConnection) -> dict[str, np.ndarray]:
     table = con.sql("""
         SELECT person, epoch_us(ts) AS time, epoch_us(hint) AS hint, event,
                coalesce(service, -1) AS service, coalesce(destination, -1) AS destination,
-               coalesce(class, -1) AS klass, is_new, gid
+               coalesce(class, -1) AS klass, is_new, gid,
+               coalesce(activity, -1) AS activity
         FROM all_events
     """).fetchnumpy()
     return {name: np.asarray(values) for name, values in table.items()}
@@ -55,7 +56,8 @@ def order_events(events: dict[str, np.ndarray], labels: Labels) -> dict[str, np.
     destination_rank = np.append(labels.ranks("destination"), -1)
     return pairing_order(events["person"], events["time"], events["hint"], events["gid"],
                          events["event"], events["service"], events["destination"],
-                         events["klass"], events["is_new"], service_rank, destination_rank)
+                         events["klass"], events["is_new"], service_rank, destination_rank,
+                         events["activity"])
 
 
 def warm_up() -> None:
@@ -72,9 +74,9 @@ def warm_up() -> None:
     events = np.array([EVENTS.index("start"), EVENTS.index("end")], np.int8)
     ranks = np.array([0, -1], np.int64)
     pairing_order(zeros64, zeros64, zeros64, np.arange(n, dtype=np.int64), events, zeros32,
-                  zeros32 - 1, zeros32 - 1, np.ones(n, bool), ranks, ranks)
+                  zeros32 - 1, zeros32 - 1, np.ones(n, bool), ranks, ranks, zeros32 - 1)
     _, episodes = pair_events(zeros64, np.arange(n, dtype=np.int64), events, zeros32,
-                              zeros32 - 1, zeros32 - 1, 1)
+                              zeros32 - 1, zeros32 - 1, 1, activity=zeros32 - 1)
     journey_table(episodes, link(episodes, 1.0), ["a"], [], [], 0)
 
 
@@ -105,7 +107,7 @@ def pair(ev: dict[str, np.ndarray], labels: Labels, infer_ends: bool = False,
     is_new = np.asarray(ev["is_new"], dtype=bool)
     active = np.ones(len(is_new), dtype=bool)
     final_reason = np.zeros(len(is_new), dtype=np.int8)
-    fields = ("person", "time", "event", "service", "destination", "klass", "gid")
+    fields = ("person", "time", "event", "service", "destination", "klass", "gid", "activity")
     rounds = 0
     while True:
         rounds += 1
@@ -114,7 +116,7 @@ def pair(ev: dict[str, np.ndarray], labels: Labels, infer_ends: bool = False,
         c = {f: ev[f] if idx is None else ev[f][idx] for f in fields}
         reasons, episodes = pair_events(
             c["person"], c["time"], c["event"], c["service"], c["destination"], c["klass"],
-            len(labels.names["service"]), infer_ends, source=c["gid"])
+            len(labels.names["service"]), infer_ends, source=c["gid"], activity=c["activity"])
         hits = np.flatnonzero(reasons > 0)
         rejected = hits if idx is None else idx[hits]
         final_reason[rejected] = reasons[hits]

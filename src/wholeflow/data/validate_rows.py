@@ -8,8 +8,9 @@ makes two views over the result:
   stay row gives several: referral, decision, start, assessments, ready, end). ``hint``
   orders events of different stays that share a time: a stay's end sorts before the next
   stay's start at the same moment.
-* ``rejects_<k>``: file_no, row, reason, detail, person, values (the row's mapped fields as
-  JSON, without the person).
+* ``rejects_<k>``: file_no, row, reason, detail, person, values (NULL here: the importer fills
+  in every original column of the row, from the raw table, once pairing has added its own
+  rejects).
 
 Values that repeat (person identifiers, services, event names) are cleaned once per distinct
 value and joined back as codes, which is also where person identifiers are pseudonymised: the
@@ -26,7 +27,7 @@ from dataclasses import dataclass
 import duckdb
 import pyarrow as pa
 
-from wholeflow.data.labels import Labels, event_code_sql, event_name_sql
+from wholeflow.data.labels import Labels, event_code_sql
 from wholeflow.data.mapping import DATE_FIELDS, ImportMapping, ResolvedColumns
 from wholeflow.data.pseudonymise import pseudonym_sql
 from wholeflow.data.readers import ROW, RawTable
@@ -232,13 +233,7 @@ def _stage_events(con: duckdb.DuckDBPyConnection, raw: RawTable, cols: dict[str,
                CASE WHEN reason = 'unknown_event' THEN {_detail('event', 'label')}
                     WHEN reason IN ('unparseable_date', 'implausible_date')
                     THEN {_detail('timestamp', 'ts_text')} END AS detail,
-               person,
-               to_json({{'class': {names.name_sql('class', 'class')},
-                         'service': {names.name_sql('service', 'service')},
-                         'event': coalesce(label, {event_name_sql('event')}),
-                         'timestamp': coalesce(ts_text, CAST(ts AS VARCHAR)),
-                         'destination': {names.name_sql('destination', 'destination')}
-                        }})::VARCHAR AS "values"
+               person, CAST(NULL AS VARCHAR) AS "values"
         FROM {staged} WHERE reason IS NOT NULL
     """)
     return StagedFile(f"events_{k}", f"rejects_{k}", (staged,))
@@ -297,11 +292,6 @@ def _stage_stays(con: duckdb.DuckDBPyConnection, raw: RawTable, cols: dict[str, 
         f"THEN {_detail(f, f + '_text')}" for f in dates)
     detail = (f"CASE {detail_parts} WHEN accepted_text IS NOT NULL AND accepted IS NULL "
               f"THEN {_detail('accepted', 'accepted_text')} END")
-    fields = ", ".join(f"'{f}': {f}_text" for f in dates)
-    values = (f"to_json({{'class': {names.name_sql('class', 'class')}, "
-              f"'service': {names.name_sql('service', 'service')}, {fields}, "
-              f"'accepted': accepted_text, "
-              f"'destination': {names.name_sql('destination', 'destination')}}})::VARCHAR")
     staged = f"staged_{k}"
     con.execute(f"""
         CREATE TEMP TABLE {staged} AS
@@ -310,7 +300,8 @@ def _stage_stays(con: duckdb.DuckDBPyConnection, raw: RawTable, cols: dict[str, 
     """)
     con.execute(f"""
         CREATE TEMP VIEW rejects_{k} AS
-        SELECT file_no, "row", reason, {detail} AS detail, person, {values} AS "values"
+        SELECT file_no, "row", reason, {detail} AS detail, person,
+               CAST(NULL AS VARCHAR) AS "values"
         FROM {staged} WHERE reason IS NOT NULL
     """)
     common = 'file_no, "row", person, class, service'

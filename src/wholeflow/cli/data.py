@@ -45,6 +45,10 @@ def import_(
                                     "(default: its last event)"),
     quarantine_csv: Path = typer.Option(None, "--quarantine-csv", help="also write the "
                                         "workspace's quarantined rows to this file"),
+    max_open_days: float = typer.Option(None, "--max-open-days", help="a stay still open "
+                                        "after this many days at the end of the extract has "
+                                        "no end recorded (default: 3 x the 95th percentile "
+                                        "of the service's closed stays)"),
 ) -> None:
     """Import event logs into the workspace: every row loaded or quarantined with its reason."""
     from wholeflow.data.importer import import_events
@@ -60,7 +64,7 @@ def import_(
             files, workspace, columns=parse_map_options(map_), activity_map=activity_map,
             mapping=mapping, save_mapping_as=save_mapping, shape=shape,  # type: ignore[arg-type]
             date_order=date_order, sheet=sheet, infer_ends=infer_ends,  # type: ignore[arg-type]
-            replace=replace, extract_end=extract_end)
+            replace=replace, extract_end=extract_end, max_open_days=max_open_days)
     table = Table(title=f"import into {report.store}", title_justify="left")
     for column in ("file", "rows in", "loaded", "quarantined", "shape"):
         table.add_column(column, justify="left" if column in ("file", "shape") else "right")
@@ -83,6 +87,12 @@ def import_(
         top = ", ".join(f"{a} ({n:,})" for a, n in list(report.unmapped_activities.items())[:8])
         console.print(f"{report.other_events:,} events kept as 'other' (not in the activity "
                       f"map): {top}", highlight=False)
+    if report.missing_ends:
+        ends = Table("service", "stays with no end recorded", title_justify="left",
+                     title="open far longer than closed stays: kept, but in no census or fit")
+        for service, n in report.missing_ends.items():
+            ends.add_row(service, f"{n:,}")
+        console.print(ends)
     if quarantine_csv is not None and Store(workspace).exists():
         n = Store(workspace).export_quarantine(quarantine_csv)
         console.print(f"{n:,} quarantined rows written to {quarantine_csv}", highlight=False)

@@ -175,7 +175,7 @@ class _Calibrator:
                         WHEN ended IS NOT NULL THEN {days_sql('ended', 'started')}
                         ELSE {days_sql(end, 'started')} END AS days,
                    ready IS NULL AND ended IS NULL AS censored
-            FROM stays WHERE started IS NOT NULL
+            FROM stays WHERE started IS NOT NULL AND NOT end_missing
         """)
         out: dict[str, list[Entry]] = {}
         for service, group in frame.groupby("service"):

@@ -104,6 +104,12 @@ class ImportReport:
     other_events: int = 0
     """Loaded events whose activity maps to no event type (kept as ``other``)."""
     unmapped_activities: dict[str, int] = field(default_factory=dict)
+    missing_ends: dict[str, int] = field(default_factory=dict)
+    """Stays in the store, per service, open far longer than the service's closed stays:
+    their end was never recorded (see :mod:`wholeflow.data.journeys`). They stay in the
+    store but count in no census and in no fit."""
+    max_open_days: float | None = None
+    """The open limit in days given for every service, else None (the rule decides)."""
     store: str = ""
     steps: dict[str, StepTime] = field(default_factory=dict)
     """Where the time went, step by step in the order they started (for tuning and
@@ -137,6 +143,13 @@ class ImportReport:
             top = ", ".join(f"{a!r} ({n:,})" for a, n in list(self.unmapped_activities.items())[:5])
             lines.append(f"  kept as 'other' events (not in the activity map): "
                          f"{self.other_events:,}: {top}")
+        if self.missing_ends:
+            by_service = ", ".join(f"{s} {n:,}" for s, n in self.missing_ends.items())
+            limit = (f"more than {self.max_open_days:g} days" if self.max_open_days
+                     else "far longer than the service's closed stays")
+            lines.append(f"  stays with no end recorded (open {limit}; kept, but left out of "
+                         f"the census and of fitting): {sum(self.missing_ends.values()):,}: "
+                         f"{by_service}")
         return "\n".join(lines)
 
 
@@ -168,6 +181,7 @@ def import_events(
     replace: bool = False,
     journey_gap_days: float = 1.0,
     extract_end: str | pd.Timestamp | None = None,
+    max_open_days: float | None = None,
 ) -> ImportReport:
     """Import event-log files into ``<workspace>/.wholeflow/store.duckdb``.
 
@@ -179,12 +193,20 @@ def import_events(
     (one row per stint). Dates are read day-first unless ``date_order`` says otherwise.
     ``infer_ends`` ends a person's stint in one service when they start in another.
     ``extract_end`` is when the extract was taken (default: its last event time); stays open
-    then are censored there. Returns an :class:`ImportReport`.
+    then are censored there, unless they have been open so much longer than the service's
+    closed stays that their end was surely never recorded: beyond three times the 95th
+    percentile of the closed stays, or beyond ``max_open_days`` when given (remembered by the
+    store for later imports). Such stays are counted in the report as ``missing_ends``.
+    Returns an :class:`ImportReport`.
     """
     ws = Path(workspace)
     files = [Path(paths)] if isinstance(paths, str | Path) else [Path(p) for p in paths]
     if not files:
         raise DataError("no files to import: give one or more event-log files")
+    if max_open_days is not None and not (
+            isinstance(max_open_days, int | float) and 0 < max_open_days < float("inf")):
+        raise DataError(f"max_open_days must be a positive number of days, got "
+                        f"{max_open_days!r}")
     plan = _mapping(ws, mapping, columns, activity_map, shape, date_order, {
         "person": person, "service": service, "event": event, "timestamp": timestamp,
         "destination": destination, "class": patient_class, "referred": referred,
@@ -195,7 +217,7 @@ def import_events(
     existed = store.exists()
     try:
         report = _import(store, files, plan, sheet, infer_ends, replace, journey_gap_days,
-                         extract_end)
+                         extract_end, max_open_days)
     except BaseException:
         if not existed:
             for leftover in (store.path, store.path.with_name(store.path.name + ".wal")):
@@ -264,7 +286,8 @@ def _store_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
 
 def _import(store: Store, files: list[Path], plan: ImportMapping, sheet: str | None,
             infer_ends: bool, replace: bool, gap: float,
-            extract_end: str | pd.Timestamp | None) -> ImportReport:
+            extract_end: str | pd.Timestamp | None,
+            max_open_days: float | None) -> ImportReport:
     key = workspace_secret(store.workspace)
     report = ImportReport(store=str(store.path))
     step = _Clock(report.steps)
@@ -274,6 +297,11 @@ def _import(store: Store, files: list[Path], plan: ImportMapping, sheet: str | N
             "SELECT import_id, file_hash FROM store.imports").fetchall()}
             if "imports" in stored else {})
         next_id = max(earlier.values(), default=0) + 1
+        if max_open_days is None and "meta" in stored:
+            row = con.execute("SELECT value FROM store.meta WHERE key = 'max_open_days'"
+                              ).fetchone()
+            max_open_days = float(row[0]) if row else None
+        report.max_open_days = max_open_days
         replaced: list[int] = []
         todo: list[tuple[Path, FileReport, str]] = []
         seen: set[str] = set()
@@ -349,7 +377,11 @@ def _import(store: Store, files: list[Path], plan: ImportMapping, sheet: str | N
                     drop_raw(con, raw)  # the raw identifiers go with them
             with step("write the store"):
                 _write(con, todo, plan, replaced, window, pairing.rejected > 0, labels,
-                       legacy, early, journeys)
+                       legacy, early, journeys, max_open_days)
+                if window is not None:
+                    report.missing_ends = dict(con.execute(
+                        "SELECT service, count(*) FROM store.stays WHERE end_missing "
+                        "GROUP BY service ORDER BY service").fetchall())
         except BaseException:
             if early:
                 _forget_events(con, todo)
@@ -604,7 +636,7 @@ def _by_file(file_no: str, values: list[str]) -> str:
 def _write(con: duckdb.DuckDBPyConnection, todo: list[tuple[Path, FileReport, str]],
            plan: ImportMapping, replaced: list[int], window: Window | None,
            any_rejected: bool, labels: Labels, legacy: bool, early: bool,
-           journeys: pa.Table | None) -> None:
+           journeys: pa.Table | None, max_open_days: float | None) -> None:
     """Everything else in one transaction: the store changes completely or not at all.
 
     The new events are in the store already when ``early`` (see :func:`_write_events`; those
@@ -653,13 +685,16 @@ def _write(con: duckdb.DuckDBPyConnection, todo: list[tuple[Path, FileReport, st
         if window is not None:
             con.execute("USE store")
             try:
-                build_tables(con, window, journeys)
+                build_tables(con, window, journeys, max_open_days)
             finally:
                 con.execute("USE memory")
             con.execute("DELETE FROM store.meta")
             con.execute("INSERT INTO store.meta VALUES ('extract_start', ?), "
                         "('extract_end', ?), ('built_at', ?)",
                         [str(window.start), str(window.end), str(now)])
+            if max_open_days is not None:
+                con.execute("INSERT INTO store.meta VALUES ('max_open_days', ?)",
+                            [repr(float(max_open_days))])
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

@@ -16,24 +16,41 @@ Rules where the data leave room for choice:
   journey; else ``unknown`` (ended, destination not recorded); empty while still open.
 * **Delayed days** run from ready to the end, or to the end of the extract while still open.
   Without a ready time a stint has no delayed days. The cause is not in the data (empty).
+* **An end never recorded.** A stint still open at the end of the extract is either still
+  under way or one whose end was never recorded (emergency stays of a log that records no
+  discharge). It is taken as **missing its end** (``end_missing``) when it has been open longer
+  than its service's *open limit*: ``max_open_days`` when given, else three times the 95th
+  percentile of the service's closed stints' lengths of stay (at least one day), provided the
+  service has at least five closed stints (with fewer, none is flagged). Such a stint stays in
+  every table (nothing is dropped), but it counts in no midnight census, has no delayed days,
+  and is left out of censored fitting; ``open_limits`` records each service's limit and why.
 * A referral's **from_service** is the service the person was in when it was sent (empty for
   a referral from outside the system, e.g. from a GP).
 * The **midnight census** counts a person in a service at midnight ``d`` when
   ``started <= d < ended``: someone who starts exactly at midnight is in, someone who leaves
   exactly at midnight is out. ``queue`` counts accepted referrals not yet started (referral
   time when there is no decision), ``delayed_occupancy`` people ready to move on. Stays still
-  open at the end of the extract count until its last day.
+  open at the end of the extract count until its last day, unless their end is missing.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from wholeflow.errors import DataError
+
 DAY_US = 86_400_000_000
+#: The open limit, when ``max_open_days`` is not given: this many times the quantile below of
+#: a service's closed stints, at least MIN_OPEN_LIMIT_DAYS, given MIN_CLOSED_STINTS of them.
+OPEN_LIMIT_FACTOR = 3.0
+OPEN_LIMIT_QUANTILE = 0.95
+MIN_OPEN_LIMIT_DAYS = 1.0
+MIN_CLOSED_STINTS = 5
 
 
 @dataclass(frozen=True)
@@ -60,17 +77,24 @@ def _ceil_day(column: str) -> str:
 
 
 def build_tables(con: duckdb.DuckDBPyConnection, window: Window,
-                 journeys: pa.Table | None = None) -> None:
-    """Create ``stays``, ``referrals``, ``delays``, ``journeys`` and ``daily`` from ``episodes``.
+                 journeys: pa.Table | None = None, max_open_days: float | None = None) -> None:
+    """Create ``stays``, ``referrals``, ``delays``, ``journeys``, ``daily`` and
+    ``open_limits`` from ``episodes``.
 
     ``episodes`` carries the links of :mod:`wholeflow.data.linking` (from_service, journey,
     stint, next_service). ``journeys``, when given, holds the journeys already worked out
     (:mod:`wholeflow.data.journey_rows`), else they are grouped from the stays here.
+    ``max_open_days`` overrides the open limit of every service (see the module docs).
     """
+    open_limits(con, max_open_days)
     _stays(con, window)
     _referrals(con)
     _delays(con, window)
-    if journeys is None:
+    [(missing_delays,)] = con.execute(
+        "SELECT count(*) FROM stays WHERE end_missing AND ready IS NOT NULL").fetchall()
+    if journeys is None or missing_delays:
+        # the journeys worked out before the stays count delayed days of stints whose end
+        # is missing (which have none): group them here instead (rare)
         build_journeys(con)
     else:
         con.register("journeys_arrow", journeys)
@@ -95,8 +119,38 @@ _destination = """CASE WHEN destination IS NOT NULL THEN destination
                     ELSE coalesce(next_service, 'unknown') END"""
 
 
+def open_limits(con: duckdb.DuckDBPyConnection, max_open_days: float | None = None) -> None:
+    """The table ``open_limits``: per service, its closed stints, their 95th percentile
+    length of stay, the open limit beyond which an open stint is missing its end, and the
+    rule that set it."""
+    los = days_sql("ended", "started")
+    if max_open_days is not None:
+        if not (math.isfinite(max_open_days) and max_open_days > 0):
+            raise DataError(f"max_open_days must be a positive number of days, "
+                            f"got {max_open_days}")
+        limit = f"CAST({float(max_open_days)!r} AS DOUBLE)"
+        rule = f"'max_open_days = {max_open_days:g}'"
+    else:
+        limit = (f"CASE WHEN count(ended) >= {MIN_CLOSED_STINTS} THEN greatest("
+                 f"{OPEN_LIMIT_FACTOR} * quantile_cont({los}, {OPEN_LIMIT_QUANTILE}), "
+                 f"{MIN_OPEN_LIMIT_DAYS}) END")
+        rule = (f"CASE WHEN count(ended) >= {MIN_CLOSED_STINTS} THEN "
+                f"'{OPEN_LIMIT_FACTOR:g} x p{OPEN_LIMIT_QUANTILE * 100:g} of closed stays' "
+                f"ELSE 'fewer than {MIN_CLOSED_STINTS} closed stays: no end taken as missing' "
+                "END")
+    con.execute(f"""
+        CREATE OR REPLACE TABLE open_limits AS
+        SELECT service, count(ended) AS closed_stays,
+               quantile_cont({los}, {OPEN_LIMIT_QUANTILE}) AS p95_closed_days,
+               {limit} AS open_limit_days, {rule} AS rule
+        FROM episodes WHERE started IS NOT NULL GROUP BY service ORDER BY service
+    """)
+
+
 def _stays(con: duckdb.DuckDBPyConnection, window: Window) -> None:
     end = f"TIMESTAMP '{window.end}'"
+    missing = (f"(ended IS NULL AND open_limit_days IS NOT NULL "
+               f"AND {days_sql(end, 'started')} > open_limit_days)")
     # a delay's target is the destination when that is a service of the stays
     names = [r[0] for r in con.execute(
         "SELECT DISTINCT service FROM episodes WHERE started IS NOT NULL").fetchall()]
@@ -109,7 +163,7 @@ def _stays(con: duckdb.DuckDBPyConnection, window: Window) -> None:
                     ELSE referred END AS queued,
                started AS admitted, started, ready, ended,
                {_destination} AS destination,
-               CASE WHEN ready IS NULL THEN 0.0
+               CASE WHEN ready IS NULL OR {missing} THEN 0.0
                     ELSE greatest({days_sql(f'coalesce(ended, {end})', 'ready')}, 0.0)
                     END AS delayed_days,
                CAST(NULL AS VARCHAR) AS delay_cause,
@@ -119,8 +173,8 @@ def _stays(con: duckdb.DuckDBPyConnection, window: Window) -> None:
                {days_sql('started', 'referred')} AS wait_days,
                CAST(assessments AS INTEGER) AS assessments,
                CAST(NULL AS DOUBLE) AS cost,
-               journey
-        FROM episodes WHERE started IS NOT NULL
+               journey, {missing} AS end_missing
+        FROM episodes LEFT JOIN open_limits USING (service) WHERE started IS NOT NULL
     """)
 
 
@@ -175,14 +229,17 @@ def build_daily(con: duckdb.DuckDBPyConnection, window: Window) -> None:
         return (f"SELECT service, greatest({_ceil_day(column)}, {first}) AS day, "
                 f"{sign} AS d FROM {source} WHERE {column} IS NOT NULL AND {where}")
 
+    counted = "NOT end_missing"  # a stint missing its end is in no census
+
     con.execute(f"""
         CREATE OR REPLACE TABLE daily AS
         WITH deltas AS (
                 SELECT service, day, sum(d) AS occ, 0 AS dly, 0 AS que, 0 AS adm, 0 AS dis
-                FROM ({delta('started', 1)} UNION ALL {delta('ended', -1)}) GROUP BY ALL
+                FROM ({delta('started', 1, where=counted)} UNION ALL {delta('ended', -1)})
+                GROUP BY ALL
                 UNION ALL
                 SELECT service, day, 0, sum(d), 0, 0, 0
-                FROM ({delta('ready', 1)} UNION ALL
+                FROM ({delta('ready', 1, where=counted)} UNION ALL
                       {delta('ended', -1, where='ready IS NOT NULL')}) GROUP BY ALL
                 UNION ALL
                 SELECT service, day, 0, 0, sum(d), 0, 0

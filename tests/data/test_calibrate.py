@@ -66,7 +66,8 @@ def test_the_yaml_carries_its_evidence_and_parses_to_the_same_model(calibrated):
     _, cal, _ = calibrated
     text = cal.yaml
     assert "# Calibrated by wholeflow" in text
-    assert "chosen by AIC; KS distance" in text and "still open (censored)" in text
+    assert "best by AIC; KS distance" in text and "checked, ok: mean" in text
+    assert "still open (censored)" in text
     assert "completed stays" in text and "decided referrals accepted" in text
     assert parse_model(text).model_dump() == cal.model.model_dump()
     plain = yaml.safe_load(text)

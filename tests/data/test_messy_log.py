@@ -125,3 +125,22 @@ def test_max_open_days_must_be_positive(imported):
 
     with pytest.raises(DataError, match="max_open_days must be a positive number"):
         imported(max_open_days=0)
+
+
+def test_a_return_is_a_reattendance_and_check_fit_says_what_it_cannot_compare(imported):
+    from wholeflow.data.calibrate import calibrate
+    from wholeflow.data.checkfit import check_fit
+
+    _, store = imported()
+    cal = calibrate(store.workspace)
+    # the extract runs from 01/01 00:00 to 01/03 10:00: 31 + 29 days + 10 h = 60.4167 days.
+    # First journeys into ED: p1..p8 = 8; p1's second (10/02) is a re-attendance: 1.
+    days = 60 + 10 / 24
+    arrivals = cal.model.arrivals
+    assert arrivals["ed_arrivals"].per_day == pytest.approx(8 / days, rel=1e-3)
+    assert arrivals["ed_reattendances"].per_day == pytest.approx(1 / days, rel=1e-3)
+    assert "re-attendances" in cal.yaml and "known people, not new ones" in cal.yaml
+    table = check_fit(store.workspace, cal.model, replications=2, ids=cal.ids)
+    delayed = table[table["metric"] == "delayed_days"]
+    # no ready times in this log: nothing to compare, and the table says so
+    assert (delayed["note"] == "no delayed days observed (no ready times)").all()

@@ -196,12 +196,21 @@ def calibrate(
         result = run_calibration(workspace, name=name, out=out, capacity=capacity,
                                  by_class=classes)
     fits = result.fits
-    chosen = fits[fits["chosen"] & (fits["class"] == "all")].assign(
-        quantity=lambda f: f["quantity"].str.replace("_", " "))
-    table = _frame_table(chosen, "fitted durations (best by AIC)", {
-        "service": "service", "quantity": "what", "family": "family", "mean": "mean (days)",
-        "n": "n", "n_censored": "open", "ks_distance": "KS distance"})
+    chosen = fits[fits["chosen"].astype(bool)].assign(
+        quantity=lambda f: f["quantity"].str.replace("_", " "),
+        verdict=lambda f: f["verdict"].map({"ok": "[green]ok[/]", "check": "[yellow]check[/]",
+                                            "refused": "[red]refused[/]"}))
+    table = _frame_table(chosen, "fitted durations, each checked against its data", {
+        "service": "service", "class": "class", "quantity": "what", "family": "family",
+        "mean": "mean (days)", "observed_median": "median seen", "median": "median fitted",
+        "n": "n", "n_censored": "open", "verdict": "verdict"})
     console.print(table)
+    for _, row in result.verdicts.iterrows():
+        if row["verdict"] != "ok":
+            what = str(row["quantity"]).replace("_", " ")
+            console.print(f"[yellow]{row['verdict']}[/] {row['service']} {what} "
+                          f"({row['class']}): {row['family']}; {row['reason']}",
+                          highlight=False, soft_wrap=True)
     m = result.model
     console.print(f"[green]ok[/] {out}: {len(m.services)} services, {len(m.exits)} exits, "
                   f"{len(m.arrivals)} arrival streams. Check it with: wholeflow check-fit "
@@ -224,8 +233,9 @@ def check_fit(
         table = run_check(workspace, model, replications=replications, seed=seed)
     from wholeflow.cli._format import number
 
+    verdict = table["plausible"].map({True: "yes", False: "[red]no, check[/]"})
     shown = table.assign(
-        plausible=table["plausible"].map({True: "yes", False: "[red]no, check[/]"}),
+        plausible=verdict.where(table["note"] == "", "[dim]" + table["note"] + "[/]"),
         metric=table["metric"].str.replace("_", " "),
         range=[f"{number(lo)} to {number(hi)}"
                for lo, hi in zip(table["range_low"], table["range_high"], strict=True)])

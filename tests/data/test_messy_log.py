@@ -144,3 +144,19 @@ def test_a_return_is_a_reattendance_and_check_fit_says_what_it_cannot_compare(im
     delayed = table[table["metric"] == "delayed_days"]
     # no ready times in this log: nothing to compare, and the table says so
     assert (delayed["note"] == "no delayed days observed (no ready times)").all()
+
+
+def test_journeys_follow_the_stints_of_each_journey(imported):
+    from wholeflow.data.discovery import discover
+
+    _, store = imported()
+    found = discover(store.workspace)
+    edges = found.edges
+    transfers = edges[edges["kind"] == "transfer"]
+    # p5 moved ED -> Ward; p1's return is a new journey, not a move ED -> ED
+    assert transfers[["source", "target", "journeys"]].values.tolist() == [["ED", "Ward", 1]]
+    arrivals = edges[edges["kind"] == "arrival"]
+    assert arrivals[["target", "journeys"]].values.tolist() == [["ED", 9]]
+    # variants: 8 journeys of ED alone (p1 twice, p2, p3, p4, p6, p7, p8), 1 ED > Ward
+    assert dict(zip(found.variants["path"], found.variants["journeys"], strict=True)) == {
+        "ED": 8, "ED > Ward": 1}

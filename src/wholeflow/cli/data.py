@@ -87,6 +87,11 @@ def import_(
         top = ", ".join(f"{a} ({n:,})" for a, n in list(report.unmapped_activities.items())[:8])
         console.print(f"{report.other_events:,} events kept as 'other' (not in the activity "
                       f"map): {top}", highlight=False)
+    if report.mapped_other:
+        console.print(f"{sum(report.mapped_other.values()):,} events mapped to 'other' by the "
+                      "activity map (kept, counted as mapped)", highlight=False)
+    for warning in report.warnings():
+        console.print(f"[yellow]warning:[/] {warning}", highlight=False, soft_wrap=True)
     if report.missing_ends:
         ends = Table("service", "stays with no end recorded", title_justify="left",
                      title="open far longer than closed stays: kept, but in no census or fit")

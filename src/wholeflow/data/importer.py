@@ -102,8 +102,16 @@ class ImportReport:
     by_reason: dict[str, int] = field(default_factory=dict)
     """Quarantined rows by reason (see :data:`wholeflow.data.vocabulary.REASONS`)."""
     other_events: int = 0
-    """Loaded events whose activity maps to no event type (kept as ``other``)."""
+    """Loaded events whose activity is in no activity map entry and is no known event type
+    (kept as ``other``)."""
     unmapped_activities: dict[str, int] = field(default_factory=dict)
+    """Those events by activity, most frequent first."""
+    mapped_other: dict[str, int] = field(default_factory=dict)
+    """Loaded events of activities the activity map maps to ``other`` on purpose, by
+    activity (kept as ``other`` events, and counted as mapped)."""
+    unmatched_map_entries: dict[str, list[str]] = field(default_factory=dict)
+    """Activity map entries that match no activity in the files (a typo?), each with the
+    nearest activity names in the files."""
     missing_ends: dict[str, int] = field(default_factory=dict)
     """Stays in the store, per service, open far longer than the service's closed stays:
     their end was never recorded (see :mod:`wholeflow.data.journeys`). They stay in the
@@ -114,6 +122,15 @@ class ImportReport:
     steps: dict[str, StepTime] = field(default_factory=dict)
     """Where the time went, step by step in the order they started (for tuning and
     benchmarks; not part of :meth:`__str__`)."""
+
+    def warnings(self) -> list[str]:
+        """What the user should look at: activity map entries that matched nothing."""
+        out = []
+        for entry, near in self.unmatched_map_entries.items():
+            hint = (f"; nearest in the files: {', '.join(map(repr, near))}" if near
+                    else "; no activity in the files is close to it")
+            out.append(f"activity map entry {entry!r} matches no activity in the files{hint}")
+        return out
 
     @property
     def rows_in(self) -> int:
@@ -143,6 +160,10 @@ class ImportReport:
             top = ", ".join(f"{a!r} ({n:,})" for a, n in list(self.unmapped_activities.items())[:5])
             lines.append(f"  kept as 'other' events (not in the activity map): "
                          f"{self.other_events:,}: {top}")
+        if self.mapped_other:
+            lines.append(f"  mapped to 'other' by the activity map: "
+                         f"{sum(self.mapped_other.values()):,} events")
+        lines += [f"  warning: {w}" for w in self.warnings()]
         if self.missing_ends:
             by_service = ", ".join(f"{s} {n:,}" for s, n in self.missing_ends.items())
             limit = (f"more than {self.max_open_days:g} days" if self.max_open_days
@@ -344,6 +365,9 @@ def _import(store: Store, files: list[Path], plan: ImportMapping, sheet: str | N
             with step("check, code and pseudonymise"):
                 staged.append(stage_file(con, raw, resolved, plan, k, key, labels))
             malformed.extend((k, line, what) for line, what in raw.malformed)
+        if plan.activity_map is not None and any(s.activities for s in staged):
+            report.unmatched_map_entries = plan.activity_map.unmatched(
+                a for s in staged for a in s.activities)
         old = "legacy_events" if legacy else "store.events" if "events" in stored else None
         with step("load compiled code"):
             warming.join()  # usually done by now
@@ -371,7 +395,7 @@ def _import(store: Store, files: list[Path], plan: ImportMapping, sheet: str | N
                     writing.join()
             with step("quarantine and count"):
                 write_pairing(con, pairing, labels)
-                _count(con, todo, staged, pairing, labels, report)
+                _count(con, todo, staged, pairing, labels, report, plan.activity_map)
                 _original_values(con, raws)
                 for raw, _ in raws:
                     drop_raw(con, raw)  # the raw identifiers go with them
@@ -509,7 +533,7 @@ def _window(span: tuple[pd.Timestamp, pd.Timestamp] | None,
 
 def _count(con: duckdb.DuckDBPyConnection, todo: list[tuple[Path, FileReport, str]],
            staged: list[StagedFile], pairing: Pairing, labels: Labels,
-           report: ImportReport) -> None:
+           report: ImportReport, amap: ActivityMap | None) -> None:
     """Rows loaded and quarantined per file, each counted from its own source.
 
     Loaded rows passed the row checks and had no event rejected by pairing; quarantined rows
@@ -542,9 +566,11 @@ def _count(con: duckdb.DuckDBPyConnection, todo: list[tuple[Path, FileReport, st
             GROUP BY 1 ORDER BY 2 DESC
         """).fetchall()
         names = labels.names["activity"]
-        report.unmapped_activities = {"(none)" if a is None else names[a]: int(n)
-                                      for a, n in others}
-    report.other_events = pairing.other_events
+        for a, n in others:
+            name = "(none)" if a is None else names[a]
+            on_purpose = amap is not None and a is not None and amap.lookup(name) is not None
+            (report.mapped_other if on_purpose else report.unmapped_activities)[name] = int(n)
+    report.other_events = pairing.other_events - sum(report.mapped_other.values())
 
 
 def _quarantine_paired_out(con: duckdb.DuckDBPyConnection) -> None:

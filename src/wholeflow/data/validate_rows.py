@@ -49,6 +49,8 @@ class StagedFile:
     events: str
     rejects: str
     tables: tuple[str, ...]
+    activities: tuple[str, ...] = ()
+    """The distinct activity names of an events file (for checking the activity map)."""
 
 
 def _q(name: str) -> str:
@@ -145,9 +147,10 @@ class _Maps:
         return "\n".join(self.joins)
 
 
-def _label(mapping: ImportMapping, labels: Labels) -> Callable[[str], tuple[object, ...]]:
+def _label(mapping: ImportMapping, labels: Labels,
+           seen: list[str]) -> Callable[[str], tuple[object, ...]]:
     """Event text -> codes of (event type, service, destination, activity), and whether it
-    came from the activity map."""
+    came from the activity map. Each text is added to ``seen``."""
     amap = mapping.activity_map
 
     def coded(event: str | None, service: str | None, destination: str | None,
@@ -157,6 +160,7 @@ def _label(mapping: ImportMapping, labels: Labels) -> Callable[[str], tuple[obje
                 labels.code("destination", destination), activity, mapped)
 
     def clean(text: str) -> tuple[object, ...]:
+        seen.append(text.strip())
         rule = amap.lookup(text) if amap else None
         if rule is not None:
             return coded(rule.event, rule.service, rule.destination, True, text)
@@ -178,7 +182,8 @@ def _detail(field: str, text: str) -> str:
 
 def _stage_events(con: duckdb.DuckDBPyConnection, raw: RawTable, cols: dict[str, str],
                   mapping: ImportMapping, k: int, maps: _Maps, names: Labels) -> StagedFile:
-    labels = maps.table("label", cols["event"], _label(mapping, names),
+    seen: list[str] = []
+    labels = maps.table("label", cols["event"], _label(mapping, names, seen),
                         (pa.int8(), pa.int32(), pa.int32(), pa.int32(), pa.bool_()),
                         ("event", "rule_service", "rule_destination", "activity", "mapped"))
     ts = timestamp_sql(_col(cols["timestamp"]), mapping.date_order,
@@ -236,7 +241,7 @@ def _stage_events(con: duckdb.DuckDBPyConnection, raw: RawTable, cols: dict[str,
                person, CAST(NULL AS VARCHAR) AS "values"
         FROM {staged} WHERE reason IS NOT NULL
     """)
-    return StagedFile(f"events_{k}", f"rejects_{k}", (staged,))
+    return StagedFile(f"events_{k}", f"rejects_{k}", (staged,), tuple(seen))
 
 
 def _outcome(text: str) -> tuple[object, ...]:

@@ -330,7 +330,8 @@ def test_parquet_excel_xes_and_gzip(tmp_path, workspace):
     assert [f.format for f in report.files] == ["parquet", "excel", "xes"]
     assert report.rows_loaded == 8 and report.persons == 5
     stays = Store(workspace).read("stays")
-    xes_stay = stays[stays["started"] == pd.Timestamp("2024-01-01 10:00")]
+    # 10:00 at +01:00 in January is 09:00 GMT, UK local time
+    xes_stay = stays[stays["started"] == pd.Timestamp("2024-01-01 09:00")]
     assert xes_stay["length_of_stay"].tolist() == [2.0]
 
 
@@ -395,3 +396,18 @@ def test_many_events_of_one_person_at_one_moment(write, workspace):
     assert report.rows_quarantined == 0
     stays = Store(workspace).read("stays")
     assert len(stays) == 40 and (stays["length_of_stay"] == 0).all()
+
+
+def test_a_failed_import_leaves_the_folder_as_it_was(tmp_path, write):
+    bad = write("bad.csv", "person,service,event,timestamp\n")  # a header and no rows: fine
+    missing = tmp_path / "nope.csv"
+    new = tmp_path / "new-workspace"
+    with pytest.raises(DataError):
+        import_events(missing, new)
+    assert not new.exists()  # no empty workspace left behind
+    existing = tmp_path / "existing"
+    existing.mkdir()
+    (existing / "notes.txt").write_text("keep me")
+    with pytest.raises(DataError):
+        import_events([bad, missing], existing)
+    assert sorted(p.name for p in existing.iterdir()) == ["notes.txt"]

@@ -160,3 +160,52 @@ def test_journeys_follow_the_stints_of_each_journey(imported):
     # variants: 8 journeys of ED alone (p1 twice, p2, p3, p4, p6, p7, p8), 1 ED > Ward
     assert dict(zip(found.variants["path"], found.variants["journeys"], strict=True)) == {
         "ED": 8, "ED > Ward": 1}
+
+
+XES = """<?xml version="1.0" encoding="UTF-8"?>
+<log xes.version="1.0" xmlns="http://www.xes-standard.org/">
+  <trace>
+    <string key="concept:name" value="A"/>
+    <event>
+      <string key="concept:name" value="Admission NC"/>
+      <date key="time:timestamp" value="2014-10-22T11:15:00.000+02:00"/>
+    </event>
+    <event>
+      <string key="concept:name" value="Release A"/>
+      <date key="time:timestamp" value="2014-10-24T09:00:00.000+02:00"/>
+    </event>
+  </trace>
+  <trace>
+    <string key="concept:name" value="B"/>
+    <event>
+      <string key="concept:name" value="Admission NC"/>
+      <date key="time:timestamp" value="2014-12-01T23:30:00.000+01:00"/>
+    </event>
+    <event>
+      <string key="concept:name" value="Release A"/>
+      <date key="time:timestamp" value="2014-12-03T00:30:00.000+01:00"/>
+    </event>
+  </trace>
+</log>
+"""
+
+
+def test_xes_offsets_are_honoured_in_uk_local_time(tmp_path):
+    path = tmp_path / "log.xes"
+    path.write_text(XES)
+    amap = {"Admission NC": {"event": "start", "service": "nc"}, "Release A": "end"}
+    report = import_events(path, tmp_path / "ws", activity_map=amap)
+    assert (report.rows_in, report.rows_loaded) == (4, 4)
+    stays = Store(tmp_path / "ws").read("stays").sort_values("started")
+    # A: 11:15 at +02:00 in October is 09:15 UTC, 10:15 BST; 09:00 +02:00 is 08:00 BST.
+    # B: 23:30 at +01:00 in December is 22:30 UTC = GMT; 00:30 +01:00 on 03/12 is 23:30 on 02/12
+    assert stays["started"].tolist() == [pd.Timestamp("2014-10-22 10:15"),
+                                         pd.Timestamp("2014-12-01 22:30")]
+    assert stays["ended"].tolist() == [pd.Timestamp("2014-10-24 08:00"),
+                                       pd.Timestamp("2014-12-02 23:30")]
+    # 1 day 21 h 45 min = 1.90625 days; 1 day 1 h = 1.041667 days
+    assert stays["length_of_stay"].tolist() == pytest.approx([1 + 21.75 / 24, 1 + 1 / 24])
+    # B is in at one midnight (02/12); the extract ends at 23:30 on 02/12. With the offsets
+    # dropped it would run to 00:30 on 03/12, with B in at that midnight too.
+    daily = Store(tmp_path / "ws").read("daily").set_index("date")["occupancy"]
+    assert daily[pd.Timestamp("2014-12-01"):].tolist() == [0, 1]

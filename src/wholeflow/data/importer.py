@@ -51,7 +51,7 @@ from wholeflow.data.pairing import (
     warm_up,
     write_pairing,
 )
-from wholeflow.data.pseudonymise import workspace_secret
+from wholeflow.data.pseudonymise import secret_path, workspace_secret
 from wholeflow.data.readers import ROW, RawTable, drop_raw, file_format, file_hash, read_file
 from wholeflow.data.store import Store, configure, ensure_schema, legacy_events
 from wholeflow.data.timestamps import DateOrder
@@ -236,13 +236,23 @@ def import_events(
     })
     store = Store(ws)
     existed = store.exists()
+    # folders this import makes: a failed import takes them away again (if nothing else
+    # was put in them meanwhile), so the folder is left as it was
+    made = [folder for folder in (ws, store.path.parent) if not folder.exists()]
+    secret = secret_path(ws)
+    keyed = secret.exists()
     try:
         report = _import(store, files, plan, sheet, infer_ends, replace, journey_gap_days,
                          extract_end, max_open_days)
     except BaseException:
         if not existed:
-            for leftover in (store.path, store.path.with_name(store.path.name + ".wal")):
-                leftover.unlink(missing_ok=True)
+            leftovers = [store.path, store.path.with_name(store.path.name + ".wal")]
+            for leftover in leftovers + ([] if keyed else [secret]):
+                leftover.unlink(missing_ok=True)  # no pseudonym made with a new key is kept
+        shutil.rmtree(_tmp_dir(ws), ignore_errors=True)
+        for folder in reversed(made):
+            with contextlib.suppress(OSError):
+                folder.rmdir()  # only when empty
         raise
     finally:
         shutil.rmtree(_tmp_dir(ws), ignore_errors=True)

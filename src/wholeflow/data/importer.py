@@ -30,7 +30,7 @@ import pandas as pd
 import pyarrow as pa
 
 from wholeflow.data.journey_rows import journey_table
-from wholeflow.data.journeys import Window, build_tables
+from wholeflow.data.journeys import Window, build_tables, can_update
 from wholeflow.data.labels import Labels, event_code_sql
 from wholeflow.data.mapping import (
     ActivityMap,
@@ -382,7 +382,9 @@ def _import(store: Store, files: list[Path], plan: ImportMapping, sheet: str | N
         with step("load compiled code"):
             warming.join()  # usually done by now
         with step("fetch events"):
-            _combine(con, staged, old, replaced, malformed)
+            update = (old == "store.events" and can_update(con, "store"))
+            _combine(con, staged, old, replaced, malformed, update)
+            stored_span = _stored_span(con, replaced) if update else None
             events = read_events(con)
         # While pairing works on the arrays alone, the new events go into the store in a
         # transaction of their own (DuckDB writes on its own threads). They count only once
@@ -395,7 +397,7 @@ def _import(store: Store, files: list[Path], plan: ImportMapping, sheet: str | N
                 with step("order and pair"):
                     pairing = pair(order_events(events, labels), labels, infer_ends, gap)
                     del events
-                    window = _window(pairing.span, extract_end)
+                    window = _window(_union(pairing.span, stored_span), extract_end)
                     journeys = None if window is None else journey_table(
                         pairing.episodes, pairing.links, labels.names["service"],
                         labels.names["destination"], labels.names["class"],
@@ -411,7 +413,7 @@ def _import(store: Store, files: list[Path], plan: ImportMapping, sheet: str | N
                     drop_raw(con, raw)  # the raw identifiers go with them
             with step("write the store"):
                 _write(con, todo, plan, replaced, window, pairing.rejected > 0, labels,
-                       legacy, early, journeys, max_open_days)
+                       legacy, early, journeys, max_open_days, update)
                 if window is not None:
                     report.missing_ends = dict(con.execute(
                         "SELECT service, count(*) FROM store.stays WHERE end_missing "
@@ -504,9 +506,16 @@ def _code_legacy_events(con: duckdb.DuckDBPyConnection, labels: Labels) -> None:
 
 
 def _combine(con: duckdb.DuckDBPyConnection, staged: list[StagedFile], old: str | None,
-             replaced: list[int], malformed: list[tuple[int, int, str]]) -> None:
-    """Views of the new events (with a row id, ``gid``) and of all events (the new ones and
-    those of the table ``old``, if any); a reject table."""
+             replaced: list[int], malformed: list[tuple[int, int, str]],
+             update: bool = False) -> None:
+    """Views of the new events (with a row id, ``gid``) and of all events to pair (the new
+    ones and those of the table ``old``, if any); a reject table.
+
+    With ``update``, only the stored events of the *touched* people are paired again (the
+    table ``touched``): those with new events, those of replaced imports, and those with an
+    episode still open (``store.open_people``). Pairing is person by person, so the others'
+    stays cannot change; see :func:`wholeflow.data.journeys.build_tables`.
+    """
     con.execute("CREATE TEMP VIEW new_events AS " + " UNION ALL ".join(
         f'SELECT *, (CAST(file_no AS BIGINT) << {_ROW_BITS}) | "row" AS gid FROM {s.events}'
         for s in staged))
@@ -521,6 +530,15 @@ def _combine(con: duckdb.DuckDBPyConnection, staged: list[StagedFile], old: str 
         # only events of recorded imports (an import that failed may have left some)
         skip = "WHERE import_id IN (SELECT import_id FROM store.imports)" + (
             f" AND import_id NOT IN ({', '.join(map(str, replaced))})" if replaced else "")
+        if update:
+            listed = ", ".join(map(str, replaced)) or "NULL"
+            con.execute(f"""
+                CREATE OR REPLACE TEMP TABLE touched AS
+                SELECT DISTINCT person FROM new_events
+                UNION SELECT person FROM store.events WHERE import_id IN ({listed})
+                UNION SELECT person FROM store.open_people
+            """)
+            skip += " AND person IN (SELECT person FROM touched)"
         earlier = ('SELECT person, "timestamp" AS ts, coalesce(hint, "timestamp") AS hint, '
                    "event, service, destination, class, FALSE AS is_new, "
                    f"-((CAST(import_id AS BIGINT) << {_ROW_BITS}) | \"row\") - 1 AS gid, "
@@ -528,6 +546,25 @@ def _combine(con: duckdb.DuckDBPyConnection, staged: list[StagedFile], old: str 
         con.execute(f"CREATE OR REPLACE TEMP VIEW all_events AS {new} UNION ALL {earlier}")
     else:
         con.execute(f"CREATE OR REPLACE TEMP VIEW all_events AS {new}")
+
+
+def _stored_span(con: duckdb.DuckDBPyConnection, replaced: list[int]
+                 ) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """First and last time of the stored events that stay (every stored event was kept by
+    pairing when it came; those of replaced imports go)."""
+    skip = f" AND import_id NOT IN ({', '.join(map(str, replaced))})" if replaced else ""
+    [(first, last)] = con.execute(
+        'SELECT min("timestamp"), max("timestamp") FROM store.events '
+        f"WHERE import_id IN (SELECT import_id FROM store.imports){skip}").fetchall()
+    return None if first is None else (pd.Timestamp(first), pd.Timestamp(last))
+
+
+def _union(a: tuple[pd.Timestamp, pd.Timestamp] | None,
+           b: tuple[pd.Timestamp, pd.Timestamp] | None
+           ) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    if a is None or b is None:
+        return a or b
+    return min(a[0], b[0]), max(a[1], b[1])
 
 
 def _window(span: tuple[pd.Timestamp, pd.Timestamp] | None,
@@ -672,7 +709,7 @@ def _by_file(file_no: str, values: list[str]) -> str:
 def _write(con: duckdb.DuckDBPyConnection, todo: list[tuple[Path, FileReport, str]],
            plan: ImportMapping, replaced: list[int], window: Window | None,
            any_rejected: bool, labels: Labels, legacy: bool, early: bool,
-           journeys: pa.Table | None, max_open_days: float | None) -> None:
+           journeys: pa.Table | None, max_open_days: float | None, update: bool) -> None:
     """Everything else in one transaction: the store changes completely or not at all.
 
     The new events are in the store already when ``early`` (see :func:`_write_events`; those
@@ -721,7 +758,8 @@ def _write(con: duckdb.DuckDBPyConnection, todo: list[tuple[Path, FileReport, st
         if window is not None:
             con.execute("USE store")
             try:
-                build_tables(con, window, journeys, max_open_days)
+                build_tables(con, window, journeys, max_open_days,
+                             "temp.touched" if update else None)
             finally:
                 con.execute("USE memory")
             con.execute("DELETE FROM store.meta")

@@ -77,19 +77,29 @@ def _ceil_day(column: str) -> str:
 
 
 def build_tables(con: duckdb.DuckDBPyConnection, window: Window,
-                 journeys: pa.Table | None = None, max_open_days: float | None = None) -> None:
-    """Create ``stays``, ``referrals``, ``delays``, ``journeys``, ``daily`` and
-    ``open_limits`` from ``episodes``.
+                 journeys: pa.Table | None = None, max_open_days: float | None = None,
+                 touched: str | None = None) -> None:
+    """Create ``stays``, ``referrals``, ``delays``, ``journeys``, ``daily``, ``open_limits``
+    and ``open_people`` from ``episodes``.
 
     ``episodes`` carries the links of :mod:`wholeflow.data.linking` (from_service, journey,
     stint, next_service). ``journeys``, when given, holds the journeys already worked out
     (:mod:`wholeflow.data.journey_rows`), else they are grouped from the stays here.
     ``max_open_days`` overrides the open limit of every service (see the module docs).
+
+    With ``touched`` (a table of persons), the tables exist already and ``episodes`` holds the
+    episodes of those persons only: their rows are replaced, and the rest kept. The importer
+    touches every person with new events and every person with an episode still open
+    (``open_people``), since open stints and waiting referrals are all that depends on the end
+    of the extract; the result is the same as building everything from every episode.
     """
-    open_limits(con, max_open_days)
-    _stays(con, window)
-    _referrals(con)
-    _delays(con, window)
+    if touched is None:
+        open_limits(con, max_open_days)
+        con.execute(f"CREATE OR REPLACE TABLE stays AS {_stays_sql(con, window)}")
+        con.execute(f"CREATE OR REPLACE TABLE referrals AS {_REFERRALS}")
+        con.execute(f"CREATE OR REPLACE TABLE delays AS {_delays_sql('TRUE')}")
+    else:
+        _update_stays(con, window, max_open_days, touched)
     [(missing_delays,)] = con.execute(
         "SELECT count(*) FROM stays WHERE end_missing AND ready IS NOT NULL").fetchall()
     if journeys is None or missing_delays:
@@ -99,11 +109,65 @@ def build_tables(con: duckdb.DuckDBPyConnection, window: Window,
     else:
         con.register("journeys_arrow", journeys)
         try:
-            con.execute(f"CREATE OR REPLACE TABLE journeys AS SELECT {JOURNEY_COLUMNS} "
-                        "FROM journeys_arrow")
+            if touched is None:
+                con.execute(f"CREATE OR REPLACE TABLE journeys AS SELECT {JOURNEY_COLUMNS} "
+                            "FROM journeys_arrow")
+            else:
+                con.execute(f"DELETE FROM journeys WHERE person IN (SELECT person FROM "
+                            f"{touched})")
+                con.execute(f"INSERT INTO journeys SELECT {JOURNEY_COLUMNS} "
+                            "FROM journeys_arrow")
         finally:
             con.unregister("journeys_arrow")
-    build_daily(con, window)
+    services = None if touched is None else (
+        "SELECT service FROM stays UNION SELECT to_service FROM referrals")
+    build_daily(con, window, services)
+    con.execute("CREATE OR REPLACE TABLE open_people AS "
+                f"SELECT DISTINCT person FROM episodes WHERE status = {_OPEN}")
+
+
+def can_update(con: duckdb.DuckDBPyConnection, database: str) -> bool:
+    """Whether the shared tables of ``database`` can be updated person by person (they were
+    built by this version: ``open_people`` is there, and ``stays`` has ``end_missing``)."""
+    rows = con.execute(
+        "SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = ? AND "
+        "((table_name = 'stays' AND column_name = 'end_missing') OR "
+        "table_name = 'open_people')", [database]).fetchall()
+    return {t for t, _ in rows} == {"stays", "open_people"}
+
+
+_OPEN = 0  # stints.OPEN: an episode still open at the end of the data
+
+
+def _update_stays(con: duckdb.DuckDBPyConnection, window: Window,
+                  max_open_days: float | None, touched: str) -> None:
+    """Replace the stays, referrals and delays of the ``touched`` persons."""
+    who = f"person IN (SELECT person FROM {touched})"
+    before = _stay_services(con)
+    for table in ("stays", "referrals", "delays"):
+        con.execute(f"DELETE FROM {table} WHERE {who}")
+    # the closed stays of everyone set the open limits: the kept ones and the touched ones
+    open_limits(con, max_open_days, source="""
+        SELECT service, started, ended FROM stays
+        UNION ALL SELECT service, started, ended FROM episodes WHERE started IS NOT NULL""")
+    con.execute(f"INSERT INTO stays {_stays_sql(con, window, with_kept=True)}")
+    con.execute(f"INSERT INTO referrals {_REFERRALS}")
+    con.execute(f"INSERT INTO delays {_delays_sql(who)}")
+    after = _stay_services(con)
+    if after != before:
+        # a delay's target is its destination when that is a service: a service seen for the
+        # first time (or no more) changes the targets of stays of people not touched
+        listed = ", ".join("'" + n.replace("'", "''") + "'" for n in after) or "NULL"
+        con.execute(f"UPDATE stays SET delay_target = CASE WHEN destination IN ({listed}) "
+                    "THEN destination END WHERE ready IS NOT NULL")
+        con.execute("UPDATE delays SET target = s.delay_target FROM stays s "
+                    "WHERE s.person = delays.person AND s.service = delays.service "
+                    "AND s.ready = delays.start")
+
+
+def _stay_services(con: duckdb.DuckDBPyConnection) -> list[str]:
+    return sorted(r[0] for r in con.execute(
+        "SELECT DISTINCT service FROM stays WHERE service IS NOT NULL").fetchall())
 
 
 #: The columns of the journeys table, from an Arrow table with the computed ones.
@@ -119,10 +183,12 @@ _destination = """CASE WHEN destination IS NOT NULL THEN destination
                     ELSE coalesce(next_service, 'unknown') END"""
 
 
-def open_limits(con: duckdb.DuckDBPyConnection, max_open_days: float | None = None) -> None:
+def open_limits(con: duckdb.DuckDBPyConnection, max_open_days: float | None = None,
+                source: str = "SELECT service, started, ended FROM episodes "
+                              "WHERE started IS NOT NULL") -> None:
     """The table ``open_limits``: per service, its closed stints, their 95th percentile
     length of stay, the open limit beyond which an open stint is missing its end, and the
-    rule that set it."""
+    rule that set it; from ``source`` (SQL giving every stint's service, started, ended)."""
     los = days_sql("ended", "started")
     if max_open_days is not None:
         if not (math.isfinite(max_open_days) and max_open_days > 0):
@@ -143,20 +209,23 @@ def open_limits(con: duckdb.DuckDBPyConnection, max_open_days: float | None = No
         SELECT service, count(ended) AS closed_stays,
                quantile_cont({los}, {OPEN_LIMIT_QUANTILE}) AS p95_closed_days,
                {limit} AS open_limit_days, {rule} AS rule
-        FROM episodes WHERE started IS NOT NULL GROUP BY service ORDER BY service
+        FROM ({source}) GROUP BY service ORDER BY service
     """)
 
 
-def _stays(con: duckdb.DuckDBPyConnection, window: Window) -> None:
+def _stays_sql(con: duckdb.DuckDBPyConnection, window: Window, with_kept: bool = False) -> str:
+    """The stays of ``episodes``, as SQL (``with_kept``: the table ``stays`` holds the stays
+    of other people, whose services count too)."""
     end = f"TIMESTAMP '{window.end}'"
     missing = (f"(ended IS NULL AND open_limit_days IS NOT NULL "
                f"AND {days_sql(end, 'started')} > open_limit_days)")
     # a delay's target is the destination when that is a service of the stays
-    names = [r[0] for r in con.execute(
-        "SELECT DISTINCT service FROM episodes WHERE started IS NOT NULL").fetchall()]
+    kept = " UNION SELECT service FROM stays" if with_kept else ""
+    names = sorted(r[0] for r in con.execute(
+        f"SELECT DISTINCT service FROM episodes WHERE started IS NOT NULL{kept}").fetchall()
+        if r[0] is not None)
     services = ", ".join("'" + n.replace("'", "''") + "'" for n in names) or "NULL"
-    con.execute(f"""
-        CREATE OR REPLACE TABLE stays AS
+    return f"""
         SELECT 0 AS replication, person, class, service, stint,
                referred, decided, TRUE AS accepted,
                CASE WHEN accepted IS NOT NULL AND decided IS NOT NULL THEN decided
@@ -175,28 +244,26 @@ def _stays(con: duckdb.DuckDBPyConnection, window: Window) -> None:
                CAST(NULL AS DOUBLE) AS cost,
                journey, {missing} AS end_missing
         FROM episodes LEFT JOIN open_limits USING (service) WHERE started IS NOT NULL
-    """)
+    """
 
 
-def _referrals(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("""
-        CREATE OR REPLACE TABLE referrals AS
-        SELECT 0 AS replication, person, class, from_service, service AS to_service,
-               referred, decided,
-               CASE WHEN accepted = 1 OR started IS NOT NULL THEN TRUE
-                    WHEN accepted = 0 THEN FALSE END AS accepted
-        FROM episodes WHERE referred IS NOT NULL
-    """)
+_REFERRALS = """
+    SELECT 0 AS replication, person, class, from_service, service AS to_service,
+           referred, decided,
+           CASE WHEN accepted = 1 OR started IS NOT NULL THEN TRUE
+                WHEN accepted = 0 THEN FALSE END AS accepted
+    FROM episodes WHERE referred IS NOT NULL
+"""
 
 
-def _delays(con: duckdb.DuckDBPyConnection, window: Window) -> None:
-    con.execute("""
-        CREATE OR REPLACE TABLE delays AS
+def _delays_sql(where: str) -> str:
+    """The delays of the stays ``where`` says."""
+    return f"""
         SELECT 0 AS replication, person, service, delay_target AS target,
                CAST(NULL AS VARCHAR) AS cause, ready AS start, ended AS "end",
                delayed_days AS days
-        FROM stays WHERE ready IS NOT NULL AND delayed_days > 0
-    """)
+        FROM stays WHERE ready IS NOT NULL AND delayed_days > 0 AND {where}
+    """
 
 
 def build_journeys(con: duckdb.DuckDBPyConnection) -> None:
@@ -221,7 +288,11 @@ def build_journeys(con: duckdb.DuckDBPyConnection) -> None:
     """)
 
 
-def build_daily(con: duckdb.DuckDBPyConnection, window: Window) -> None:
+def build_daily(con: duckdb.DuckDBPyConnection, window: Window,
+                services: str | None = None) -> None:
+    """The daily census from ``stays`` and the waiting referrals of ``episodes``, for every
+    service of ``services`` (SQL; default: those of ``episodes``)."""
+    services = services or "SELECT DISTINCT service FROM episodes"
     first = f"TIMESTAMP '{window.start.floor('D')}'"
     last = f"TIMESTAMP '{window.end.floor('D')}'"
 
@@ -259,7 +330,8 @@ def build_daily(con: duckdb.DuckDBPyConnection, window: Window) -> None:
                 SELECT service, date_trunc('day', ended), 0, 0, 0, 0, count(*)
                 FROM stays WHERE ended IS NOT NULL GROUP BY ALL),
              grid AS (SELECT s.service, CAST(g.day AS TIMESTAMP) AS day
-                      FROM (SELECT DISTINCT service FROM episodes) s,
+                      FROM (SELECT DISTINCT service FROM ({services})
+                            WHERE service IS NOT NULL) s,
                            generate_series({first}, {last}, INTERVAL 1 DAY) g(day)),
              per_day AS (
                 SELECT grid.service, grid.day,

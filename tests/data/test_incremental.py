@@ -10,7 +10,7 @@ from __future__ import annotations
 import shutil
 
 import pandas as pd
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from wholeflow.data.importer import import_events
@@ -61,7 +61,7 @@ def _fresh(paths, folder, secret_from) -> Store:
     return Store(fresh)
 
 
-@settings(max_examples=12, deadline=None,
+@settings(max_examples=12, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(seed=st.integers(0, 10_000),
        cuts=st.lists(st.floats(0.05, 0.95), min_size=1, max_size=3))
@@ -124,3 +124,17 @@ def test_an_import_pairs_only_the_people_it_touches(known, tmp_path, monkeypatch
     # far fewer than every stored event: the new ones, and those of people touched by them
     # or still open
     assert seen and seen[0] < 0.6 * stored
+
+
+def test_a_store_from_an_older_version_is_rebuilt_in_full_once(known, tmp_path):
+    import duckdb
+
+    log = _log(known, 7)
+    paths = _extracts(log, [0.5], tmp_path)
+    ws = tmp_path / "ws"
+    import_events(paths[0], ws)
+    with duckdb.connect(str(Store(ws).path)) as con:  # as an older wholeflow left it
+        con.execute("DROP TABLE open_people")
+        con.execute("ALTER TABLE stays DROP COLUMN end_missing")
+    import_events(paths[1], ws)
+    _same_store(Store(ws), _fresh(paths, tmp_path, ws))

@@ -3,8 +3,12 @@
 Each file is read (:mod:`~wholeflow.data.readers`), its columns matched to fields
 (:mod:`~wholeflow.data.mapping`), every row checked (:mod:`~wholeflow.data.validate_rows`),
 person identifiers pseudonymised (:mod:`~wholeflow.data.pseudonymise`), and events paired into
-stints together with those already stored (:mod:`~wholeflow.data.pairing`). The shared tables
-are rebuilt (:mod:`~wholeflow.data.journeys`) and everything is written in one transaction.
+stints together with the stored events of the people they touch (:mod:`~wholeflow.data.pairing`):
+the people with new events, and those with a stint or referral still open, whose figures depend
+on the end of the extract. Those people's rows of the shared tables are replaced
+(:mod:`~wholeflow.data.journeys`), so an import's time follows the extract, not the store, and
+the result is the same as importing every extract into a fresh store. Everything is written in
+one transaction.
 
 Every row is either loaded or quarantined with its reason, so ``rows_in == rows_loaded +
 rows_quarantined`` for every file. A file already imported (same bytes) is skipped, unless
@@ -532,11 +536,18 @@ def _combine(con: duckdb.DuckDBPyConnection, staged: list[StagedFile], old: str 
             f" AND import_id NOT IN ({', '.join(map(str, replaced))})" if replaced else "")
         if update:
             listed = ", ".join(map(str, replaced)) or "NULL"
+            # people with a time after the census's last day: their changes to the census
+            # fall on days it did not have (see journeys.update_daily)
+            after = "(SELECT CAST(max(date) AS TIMESTAMP) FROM store.daily)"
             con.execute(f"""
                 CREATE OR REPLACE TEMP TABLE touched AS
                 SELECT DISTINCT person FROM new_events
                 UNION SELECT person FROM store.events WHERE import_id IN ({listed})
                 UNION SELECT person FROM store.open_people
+                UNION SELECT person FROM store.stays
+                WHERE started > {after} OR ready > {after} OR ended > {after}
+                      OR queued > {after}
+                UNION SELECT person FROM store.waiting WHERE queued > {after}
             """)
             skip += " AND person IN (SELECT person FROM touched)"
         earlier = ('SELECT person, "timestamp" AS ts, coalesce(hint, "timestamp") AS hint, '

@@ -119,21 +119,41 @@ def build_tables(con: duckdb.DuckDBPyConnection, window: Window,
                             "FROM journeys_arrow")
         finally:
             con.unregister("journeys_arrow")
-    services = None if touched is None else (
-        "SELECT service FROM stays UNION SELECT to_service FROM referrals")
-    build_daily(con, window, services)
+    if touched is None:
+        con.execute(f"CREATE OR REPLACE TABLE waiting AS {_WAITING}")
+        build_daily(con, window)
+    else:
+        _update_daily(con, window, touched)
     con.execute("CREATE OR REPLACE TABLE open_people AS "
                 f"SELECT DISTINCT person FROM episodes WHERE status = {_OPEN}")
 
 
 def can_update(con: duckdb.DuckDBPyConnection, database: str) -> bool:
     """Whether the shared tables of ``database`` can be updated person by person (they were
-    built by this version: ``open_people`` is there, and ``stays`` has ``end_missing``)."""
+    built by this version: ``open_people``, ``waiting`` and ``daily`` are there, and
+    ``stays`` has ``end_missing``)."""
     rows = con.execute(
         "SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = ? AND "
         "((table_name = 'stays' AND column_name = 'end_missing') OR "
-        "table_name = 'open_people')", [database]).fetchall()
-    return {t for t, _ in rows} == {"stays", "open_people"}
+        "table_name IN ('open_people', 'waiting', 'daily'))", [database]).fetchall()
+    return {t for t, _ in rows} == {"stays", "open_people", "waiting", "daily"}
+
+
+def _update_daily(con: duckdb.DuckDBPyConnection, window: Window, touched: str) -> None:
+    """Replace the touched people's waiting referrals, and update the daily census by their
+    changes (see :func:`update_daily`), or build it again when the extract now starts on
+    another day."""
+    who = f"person IN (SELECT person FROM {touched})"
+    con.execute(f"DELETE FROM waiting WHERE {who}")
+    con.execute(f"INSERT INTO waiting {_WAITING}")
+    services = "SELECT service FROM stays UNION SELECT to_service FROM referrals"
+    [(first,)] = con.execute("SELECT min(date) FROM daily").fetchall()
+    if first is not None and pd.Timestamp(first) == window.start.floor("D"):
+        update_daily(con, window, services, "SELECT * FROM temp.old_stays",
+                     "SELECT * FROM temp.old_waiting", f"SELECT * FROM stays WHERE {who}",
+                     _WAITING)
+    else:
+        build_daily(con, window, services, "SELECT * FROM waiting")
 
 
 _OPEN = 0  # stints.OPEN: an episode still open at the end of the data
@@ -144,6 +164,11 @@ def _update_stays(con: duckdb.DuckDBPyConnection, window: Window,
     """Replace the stays, referrals and delays of the ``touched`` persons."""
     who = f"person IN (SELECT person FROM {touched})"
     before = _stay_services(con)
+    # what the touched people gave the daily census so far (taken away by _update_daily)
+    con.execute("CREATE OR REPLACE TEMP TABLE old_stays AS SELECT service, started, ready, "
+                f"ended, queued, end_missing FROM stays WHERE {who}")
+    con.execute("CREATE OR REPLACE TEMP TABLE old_waiting AS SELECT service, queued "
+                f"FROM waiting WHERE {who}")
     for table in ("stays", "referrals", "delays"):
         con.execute(f"DELETE FROM {table} WHERE {who}")
     # the closed stays of everyone set the open limits: the kept ones and the touched ones
@@ -289,56 +314,18 @@ def build_journeys(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def build_daily(con: duckdb.DuckDBPyConnection, window: Window,
-                services: str | None = None) -> None:
-    """The daily census from ``stays`` and the waiting referrals of ``episodes``, for every
-    service of ``services`` (SQL; default: those of ``episodes``)."""
+                services: str | None = None, waiting: str | None = None) -> None:
+    """The daily census from ``stays`` and the referrals waiting at the end (``waiting``: SQL
+    giving their service and queued time; default: those of ``episodes``), for every service
+    of ``services`` (SQL; default: those of ``episodes``)."""
     services = services or "SELECT DISTINCT service FROM episodes"
+    waiting = waiting or _WAITING
     first = f"TIMESTAMP '{window.start.floor('D')}'"
-    last = f"TIMESTAMP '{window.end.floor('D')}'"
-
-    def delta(column: str, sign: int, source: str = "stays", where: str = "TRUE") -> str:
-        return (f"SELECT service, greatest({_ceil_day(column)}, {first}) AS day, "
-                f"{sign} AS d FROM {source} WHERE {column} IS NOT NULL AND {where}")
-
-    counted = "NOT end_missing"  # a stint missing its end is in no census
-
+    deltas = _deltas_sql(first, "SELECT * FROM stays", waiting)
     con.execute(f"""
         CREATE OR REPLACE TABLE daily AS
-        WITH deltas AS (
-                SELECT service, day, sum(d) AS occ, 0 AS dly, 0 AS que, 0 AS adm, 0 AS dis
-                FROM ({delta('started', 1, where=counted)} UNION ALL {delta('ended', -1)})
-                GROUP BY ALL
-                UNION ALL
-                SELECT service, day, 0, sum(d), 0, 0, 0
-                FROM ({delta('ready', 1, where=counted)} UNION ALL
-                      {delta('ended', -1, where='ready IS NOT NULL')}) GROUP BY ALL
-                UNION ALL
-                SELECT service, day, 0, 0, sum(d), 0, 0
-                FROM ({delta('queued', 1)} UNION ALL
-                      {delta('started', -1, where='queued IS NOT NULL')} UNION ALL
-                      SELECT service, greatest({_ceil_day('_q')}, {first}) AS day, 1 AS d
-                      FROM (SELECT service,
-                                   CASE WHEN accepted = 1 THEN decided ELSE referred END AS _q
-                            FROM episodes
-                            WHERE started IS NULL AND status = 0
-                              AND accepted IS DISTINCT FROM 0)
-                      WHERE _q IS NOT NULL) GROUP BY ALL
-                UNION ALL
-                SELECT service, date_trunc('day', started), 0, 0, 0, count(*), 0
-                FROM stays GROUP BY ALL
-                UNION ALL
-                SELECT service, date_trunc('day', ended), 0, 0, 0, 0, count(*)
-                FROM stays WHERE ended IS NOT NULL GROUP BY ALL),
-             grid AS (SELECT s.service, CAST(g.day AS TIMESTAMP) AS day
-                      FROM (SELECT DISTINCT service FROM ({services})
-                            WHERE service IS NOT NULL) s,
-                           generate_series({first}, {last}, INTERVAL 1 DAY) g(day)),
-             per_day AS (
-                SELECT grid.service, grid.day,
-                       coalesce(sum(occ), 0) AS occ, coalesce(sum(dly), 0) AS dly,
-                       coalesce(sum(que), 0) AS que, coalesce(sum(adm), 0) AS adm,
-                       coalesce(sum(dis), 0) AS dis
-                FROM grid LEFT JOIN deltas USING (service, day) GROUP BY ALL)
+        WITH deltas AS ({deltas}),
+             per_day AS ({_per_day_sql(window, services)})
         SELECT 0 AS replication, service, CAST(day AS DATE) AS date,
                CAST(sum(occ) OVER w AS INTEGER) AS occupancy,
                CAST(sum(dly) OVER w AS INTEGER) AS delayed_occupancy,
@@ -350,3 +337,108 @@ def build_daily(con: duckdb.DuckDBPyConnection, window: Window,
         WINDOW w AS (PARTITION BY service ORDER BY day ROWS UNBOUNDED PRECEDING)
         ORDER BY service, date
     """)
+
+
+#: The referrals still waiting at the end of the data (accepted or undecided, not started),
+#: with the time they joined the queue.
+_WAITING = """
+    SELECT person, service, CASE WHEN accepted = 1 THEN decided ELSE referred END AS queued
+    FROM episodes
+    WHERE started IS NULL AND status = 0 AND accepted IS DISTINCT FROM 0
+"""
+
+
+def _deltas_sql(first: str, stays: str, waiting: str, sign: str = "") -> str:
+    """Rows (service, day, occ, dly, que, adm, dis): the changes each stay of ``stays`` and
+    each waiting referral of ``waiting`` makes to the census (``sign='-'``: taken away)."""
+
+    def delta(column: str, d: int, source: str = stays, where: str = "TRUE") -> str:
+        return (f"SELECT service, greatest({_ceil_day(column)}, {first}) AS day, "
+                f"{-d if sign else d} AS d FROM ({source}) "
+                f"WHERE {column} IS NOT NULL AND {where}")
+
+    counted = "NOT end_missing"  # a stint missing its end is in no census
+    return f"""
+        SELECT service, day, sum(d) AS occ, 0 AS dly, 0 AS que, 0 AS adm, 0 AS dis
+        FROM ({delta('started', 1, where=counted)} UNION ALL {delta('ended', -1)})
+        GROUP BY ALL
+        UNION ALL
+        SELECT service, day, 0, sum(d), 0, 0, 0
+        FROM ({delta('ready', 1, where=counted)} UNION ALL
+              {delta('ended', -1, where='ready IS NOT NULL')}) GROUP BY ALL
+        UNION ALL
+        SELECT service, day, 0, 0, sum(d), 0, 0
+        FROM ({delta('queued', 1)} UNION ALL
+              {delta('started', -1, where='queued IS NOT NULL')} UNION ALL
+              {delta('queued', 1, source=waiting)}) GROUP BY ALL
+        UNION ALL
+        SELECT service, date_trunc('day', started), 0, 0, 0, {sign}count(*), 0
+        FROM ({stays}) GROUP BY ALL
+        UNION ALL
+        SELECT service, date_trunc('day', ended), 0, 0, 0, 0, {sign}count(*)
+        FROM ({stays}) WHERE ended IS NOT NULL GROUP BY ALL"""
+
+
+def _per_day_sql(window: Window, services: str) -> str:
+    """The summed ``deltas`` of each service on each day of the extract (0 where none)."""
+    first = f"TIMESTAMP '{window.start.floor('D')}'"
+    last = f"TIMESTAMP '{window.end.floor('D')}'"
+    return f"""
+        WITH grid AS (SELECT s.service, CAST(g.day AS TIMESTAMP) AS day
+                      FROM (SELECT DISTINCT service FROM ({services})
+                            WHERE service IS NOT NULL) s,
+                           generate_series({first}, {last}, INTERVAL 1 DAY) g(day))
+        SELECT grid.service, grid.day,
+               coalesce(sum(occ), 0) AS occ, coalesce(sum(dly), 0) AS dly,
+               coalesce(sum(que), 0) AS que, coalesce(sum(adm), 0) AS adm,
+               coalesce(sum(dis), 0) AS dis
+        FROM grid LEFT JOIN deltas USING (service, day) GROUP BY ALL"""
+
+
+def update_daily(con: duckdb.DuckDBPyConnection, window: Window, services: str,
+                 old_stays: str, old_waiting: str, new_stays: str, new_waiting: str) -> None:
+    """The daily census updated by the changes of the touched people: their old stays and
+    waiting referrals taken away, their new ones added, on top of the census as it was.
+
+    Valid when the extract starts on the same day as before and no one else has a time after
+    the last day the census had (the importer touches such people too): then the others'
+    changes all fall on days the census had, and the census of the days after its end carries
+    its last day forward.
+    """
+    first = f"TIMESTAMP '{window.start.floor('D')}'"
+    # the old changes the census had: those up to its last day (later ones fell outside it)
+    had = "(SELECT CAST(max(date) AS TIMESTAMP) FROM daily)"
+    changes = (f"{_deltas_sql(first, new_stays, new_waiting)} UNION ALL "
+               f"SELECT * FROM ({_deltas_sql(first, old_stays, old_waiting, sign='-')}) "
+               f"WHERE day <= {had}")
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE daily_update AS
+        WITH deltas AS ({changes}),
+             per_day AS ({_per_day_sql(window, services)}),
+             changed AS (
+                SELECT service, CAST(day AS DATE) AS date,
+                       sum(occ) OVER w AS occ, sum(dly) OVER w AS dly, sum(que) OVER w AS que,
+                       adm, dis
+                FROM per_day
+                WINDOW w AS (PARTITION BY service ORDER BY day ROWS UNBOUNDED PRECEDING)),
+             last AS (SELECT service, arg_max(occupancy, date) AS occupancy,
+                             arg_max(delayed_occupancy, date) AS delayed_occupancy,
+                             arg_max(queue, date) AS queue, max(date) AS date
+                      FROM daily GROUP BY service)
+        SELECT 0 AS replication, c.service, c.date,
+               CAST(coalesce(d.occupancy, CASE WHEN c.date > l.date THEN l.occupancy END, 0)
+                    + c.occ AS INTEGER) AS occupancy,
+               CAST(coalesce(d.delayed_occupancy,
+                             CASE WHEN c.date > l.date THEN l.delayed_occupancy END, 0)
+                    + c.dly AS INTEGER) AS delayed_occupancy,
+               CAST(coalesce(d.queue, CASE WHEN c.date > l.date THEN l.queue END, 0)
+                    + c.que AS INTEGER) AS queue,
+               CAST(NULL AS INTEGER) AS capacity,
+               CAST(coalesce(d.admissions, 0) + c.adm AS INTEGER) AS admissions,
+               CAST(coalesce(d.discharges, 0) + c.dis AS INTEGER) AS discharges
+        FROM changed c LEFT JOIN daily d ON d.service = c.service AND d.date = c.date
+             LEFT JOIN last l ON l.service = c.service
+        ORDER BY c.service, c.date
+    """)
+    con.execute("CREATE OR REPLACE TABLE daily AS SELECT * FROM daily_update")
+    con.execute("DROP TABLE daily_update")

@@ -186,6 +186,7 @@ def increment_phase(folder: Path) -> dict[str, Any]:
     the phase ``base``, in a process of its own: the peak memory is the extract's)."""
     from wholeflow.data.importer import import_events
 
+    shutil.rmtree(folder / "ws_round", ignore_errors=True)
     shutil.copytree(folder / "ws_base", folder / "ws_round")
     try:
         start, cpu = time.perf_counter(), _cpu_s()

@@ -100,11 +100,7 @@ def build_tables(con: duckdb.DuckDBPyConnection, window: Window,
         con.execute(f"CREATE OR REPLACE TABLE delays AS {_delays_sql('TRUE')}")
     else:
         _update_stays(con, window, max_open_days, touched)
-    [(missing_delays,)] = con.execute(
-        "SELECT count(*) FROM stays WHERE end_missing AND ready IS NOT NULL").fetchall()
-    if journeys is None or missing_delays:
-        # the journeys worked out before the stays count delayed days of stints whose end
-        # is missing (which have none): group them here instead (rare)
+    if journeys is None:
         build_journeys(con)
     else:
         con.register("journeys_arrow", journeys)
@@ -119,6 +115,9 @@ def build_tables(con: duckdb.DuckDBPyConnection, window: Window,
                             "FROM journeys_arrow")
         finally:
             con.unregister("journeys_arrow")
+        # the journeys worked out before the stays count delayed days of stints whose end
+        # is missing (which have none): those people's are grouped here instead
+        build_journeys(con, "SELECT person FROM stays WHERE end_missing AND ready IS NOT NULL")
     if touched is None:
         con.execute(f"CREATE OR REPLACE TABLE waiting AS {_WAITING}")
         build_daily(con, window)
@@ -291,9 +290,16 @@ def _delays_sql(where: str) -> str:
     """
 
 
-def build_journeys(con: duckdb.DuckDBPyConnection) -> None:
+def build_journeys(con: duckdb.DuckDBPyConnection, persons: str | None = None) -> None:
+    """The journeys grouped from ``stays``; with ``persons`` (SQL giving persons), those
+    people's rows of the table ``journeys`` are replaced, and the rest kept."""
+    if persons is None:
+        head, where = "CREATE OR REPLACE TABLE journeys AS", ""
+    else:
+        con.execute(f"DELETE FROM journeys WHERE person IN ({persons})")
+        head, where = "INSERT INTO journeys", f"WHERE person IN ({persons})"
     con.execute(f"""
-        CREATE OR REPLACE TABLE journeys AS
+        {head}
         SELECT 0 AS replication, person, journey,
                arg_min(class, stint) AS class,
                arg_min(coalesce(referred, started), stint) AS arrived,
@@ -309,7 +315,7 @@ def build_journeys(con: duckdb.DuckDBPyConnection) -> None:
                sum(delayed_days) AS delayed_days,
                CAST(NULL AS DOUBLE) AS cost,
                string_agg(service, ' > ' ORDER BY stint) AS path
-        FROM stays GROUP BY person, journey
+        FROM stays {where} GROUP BY person, journey
     """)
 
 

@@ -770,7 +770,7 @@ def _write(con: duckdb.DuckDBPyConnection, todo: list[tuple[Path, FileReport, st
             con.execute("USE store")
             try:
                 build_tables(con, window, journeys, max_open_days,
-                             "temp.touched" if update else None)
+                             "temp.touched" if update else None, only_added=not replaced)
             finally:
                 con.execute("USE memory")
             con.execute("DELETE FROM store.meta")

@@ -78,7 +78,7 @@ def _ceil_day(column: str) -> str:
 
 def build_tables(con: duckdb.DuckDBPyConnection, window: Window,
                  journeys: pa.Table | None = None, max_open_days: float | None = None,
-                 touched: str | None = None) -> None:
+                 touched: str | None = None, only_added: bool = False) -> None:
     """Create ``stays``, ``referrals``, ``delays``, ``journeys``, ``daily``, ``open_limits``
     and ``open_people`` from ``episodes``.
 
@@ -92,6 +92,8 @@ def build_tables(con: duckdb.DuckDBPyConnection, window: Window,
     touches every person with new events and every person with an episode still open
     (``open_people``), since open stints and waiting referrals are all that depends on the end
     of the extract; the result is the same as building everything from every episode.
+    ``only_added``: no stored events went (no import was replaced), so no service can have
+    lost its last episode.
     """
     if touched is None:
         open_limits(con, max_open_days)
@@ -122,7 +124,7 @@ def build_tables(con: duckdb.DuckDBPyConnection, window: Window,
         con.execute(f"CREATE OR REPLACE TABLE waiting AS {_WAITING}")
         build_daily(con, window)
     else:
-        _update_daily(con, window, touched)
+        _update_daily(con, window, touched, only_added)
     con.execute("CREATE OR REPLACE TABLE open_people AS "
                 f"SELECT DISTINCT person FROM episodes WHERE status = {_OPEN}")
 
@@ -138,14 +140,18 @@ def can_update(con: duckdb.DuckDBPyConnection, database: str) -> bool:
     return {t for t, _ in rows} == {"stays", "open_people", "waiting", "daily"}
 
 
-def _update_daily(con: duckdb.DuckDBPyConnection, window: Window, touched: str) -> None:
+def _update_daily(con: duckdb.DuckDBPyConnection, window: Window, touched: str,
+                  only_added: bool) -> None:
     """Replace the touched people's waiting referrals, and update the daily census by their
     changes (see :func:`update_daily`), or build it again when the extract now starts on
     another day."""
     who = f"person IN (SELECT person FROM {touched})"
     con.execute(f"DELETE FROM waiting WHERE {who}")
     con.execute(f"INSERT INTO waiting {_WAITING}")
-    services = "SELECT service FROM stays UNION SELECT to_service FROM referrals"
+    # every service with an episode: those the census had and the touched people's, when
+    # nothing was taken away; else those of the stays and referrals
+    services = ("SELECT service FROM daily UNION SELECT service FROM episodes" if only_added
+                else "SELECT service FROM stays UNION SELECT to_service FROM referrals")
     [(first,)] = con.execute("SELECT min(date) FROM daily").fetchall()
     if first is not None and pd.Timestamp(first) == window.start.floor("D"):
         update_daily(con, window, services, "SELECT * FROM temp.old_stays",
@@ -174,7 +180,7 @@ def _update_stays(con: duckdb.DuckDBPyConnection, window: Window,
     open_limits(con, max_open_days, source="""
         SELECT service, started, ended FROM stays
         UNION ALL SELECT service, started, ended FROM episodes WHERE started IS NOT NULL""")
-    con.execute(f"INSERT INTO stays {_stays_sql(con, window, with_kept=True)}")
+    con.execute(f"INSERT INTO stays {_stays_sql(con, window)}")
     con.execute(f"INSERT INTO referrals {_REFERRALS}")
     con.execute(f"INSERT INTO delays {_delays_sql(who)}")
     after = _stay_services(con)
@@ -190,8 +196,9 @@ def _update_stays(con: duckdb.DuckDBPyConnection, window: Window,
 
 
 def _stay_services(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The services of the stays (``open_limits`` has one row for each)."""
     return sorted(r[0] for r in con.execute(
-        "SELECT DISTINCT service FROM stays WHERE service IS NOT NULL").fetchall())
+        "SELECT service FROM open_limits WHERE service IS NOT NULL").fetchall())
 
 
 #: The columns of the journeys table, from an Arrow table with the computed ones.
@@ -237,17 +244,16 @@ def open_limits(con: duckdb.DuckDBPyConnection, max_open_days: float | None = No
     """)
 
 
-def _stays_sql(con: duckdb.DuckDBPyConnection, window: Window, with_kept: bool = False) -> str:
-    """The stays of ``episodes``, as SQL (``with_kept``: the table ``stays`` holds the stays
-    of other people, whose services count too)."""
+def _stays_sql(con: duckdb.DuckDBPyConnection, window: Window) -> str:
+    """The stays of ``episodes``, as SQL (after :func:`open_limits`, which lists the services
+    of every stay, kept or new)."""
     end = f"TIMESTAMP '{window.end}'"
     missing = (f"(ended IS NULL AND open_limit_days IS NOT NULL "
                f"AND {days_sql(end, 'started')} > open_limit_days)")
     # a delay's target is the destination when that is a service of the stays
-    kept = " UNION SELECT service FROM stays" if with_kept else ""
+    # the services of every stay: open_limits has one row for each (kept ones too)
     names = sorted(r[0] for r in con.execute(
-        f"SELECT DISTINCT service FROM episodes WHERE started IS NOT NULL{kept}").fetchall()
-        if r[0] is not None)
+        "SELECT service FROM open_limits").fetchall() if r[0] is not None)
     services = ", ".join("'" + n.replace("'", "''") + "'" for n in names) or "NULL"
     return f"""
         SELECT 0 AS replication, person, class, service, stint,

@@ -2,7 +2,7 @@
 
 The log is a year of a large integrated care system (two acute hospitals, community beds,
 step-down, intermediate care and re-ablement at home, district nursing, social care packages,
-a mental health ward), drawn from a model with :func:`wholeflow.data.synthetic.sample_tables`
+a mental health ward), drawn from a model with :func:`wholeflow.data.synthetic.logs.sample_tables`
 and written as CSV and as Parquet. Each phase runs in its own process so that its wall time and
 peak memory (maximum resident set size) are its own.
 
@@ -150,7 +150,7 @@ def generate(folder: Path, events: float) -> dict[str, float]:
     import duckdb
     import pandas as pd
 
-    from wholeflow.data.synthetic import event_log, sample_tables
+    from wholeflow.data.synthetic.logs import event_log, sample_tables
     from wholeflow.model import parse_model
 
     per_day = events / EVENTS_PER_JOURNEY / 365
@@ -175,7 +175,7 @@ def generate(folder: Path, events: float) -> dict[str, float]:
 
 
 def base_phase(folder: Path) -> dict[str, Any]:
-    from wholeflow.data.importer import import_events
+    from wholeflow.data.storage.importer import import_events
 
     report = import_events(folder / "base.parquet", folder / "ws_base")
     return {"events": float(report.rows_in)}
@@ -184,7 +184,7 @@ def base_phase(folder: Path) -> dict[str, Any]:
 def increment_phase(folder: Path) -> dict[str, Any]:
     """Add the last 1 % of the log to a copy of the store of the first 99 % (made once, by
     the phase ``base``, in a process of its own: the peak memory is the extract's)."""
-    from wholeflow.data.importer import import_events
+    from wholeflow.data.storage.importer import import_events
 
     shutil.rmtree(folder / "ws_round", ignore_errors=True)
     shutil.copytree(folder / "ws_base", folder / "ws_round")
@@ -201,7 +201,7 @@ def increment_phase(folder: Path) -> dict[str, Any]:
 
 
 def import_phase(folder: Path, kind: str) -> dict[str, Any]:
-    from wholeflow.data.importer import import_events
+    from wholeflow.data.storage.importer import import_events
 
     workspace = folder / f"ws_{kind}"
     shutil.rmtree(workspace, ignore_errors=True)  # each round imports afresh
@@ -216,8 +216,8 @@ def import_phase(folder: Path, kind: str) -> dict[str, Any]:
 
 
 def diagnose_phase(folder: Path) -> dict[str, float]:
-    from wholeflow.data.diagnostics import diagnose
-    from wholeflow.data.discovery import discover
+    from wholeflow.data.diagnosis.diagnostics import diagnose
+    from wholeflow.data.diagnosis.discovery import discover
 
     start = time.perf_counter()
     tables = diagnose(folder / "ws_csv", handling_hours=1.0)

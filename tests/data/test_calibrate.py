@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from wholeflow.data.calibrate import calibrate, model_id
-from wholeflow.data.importer import import_events
-from wholeflow.data.synthetic import event_log, sample_tables
+from wholeflow.data.calibration.calibrate import calibrate, model_id
+from wholeflow.data.storage.importer import import_events
+from wholeflow.data.synthetic.logs import event_log, sample_tables
 from wholeflow.model import parse_model
 
 

@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from wholeflow.data import fit_check
-from wholeflow.data.calibrate import calibrate
-from wholeflow.data.fit import fit_durations
-from wholeflow.data.importer import import_events
+from wholeflow.data.calibration import fit_check
+from wholeflow.data.calibration.calibrate import calibrate
+from wholeflow.data.calibration.fit import fit_durations
+from wholeflow.data.storage.importer import import_events
 
 EXTRACT_END = pd.Timestamp("2024-07-01 00:00")
 

@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from wholeflow.cli.main import run
-from wholeflow.data.store import Store
+from wholeflow.data.storage.store import Store
 
 
 def cli(args: list[str], capsys) -> tuple[int, str, str]:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from wholeflow.data import diagnostics as dx
-from wholeflow.data.discovery import discover
+from wholeflow.data.diagnosis import diagnostics as dx
+from wholeflow.data.diagnosis.discovery import discover
 
 LOG = """
     person,service,event,timestamp,destination

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from wholeflow.data.importer import import_events
-from wholeflow.data.store import Store
+from wholeflow.data.storage.importer import import_events
+from wholeflow.data.storage.store import Store
 
 # A process-mining extract: one activity column, lab tests at the same minute, a free-text
 # column the mapping never uses.

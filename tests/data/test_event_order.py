@@ -6,9 +6,9 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wholeflow.data import event_order
-from wholeflow.data.event_order import pairing_order
-from wholeflow.data.vocabulary import EVENT_RANK, EVENTS
+from wholeflow.data.episodes import event_order
+from wholeflow.data.episodes.event_order import pairing_order
+from wholeflow.data.reading.vocabulary import EVENT_RANK, EVENTS
 
 SERVICES, DESTINATIONS = 5, 4
 

@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from wholeflow.data import importer
-from wholeflow.data.importer import import_events
-from wholeflow.data.store import Store
+from wholeflow.data.storage import importer
+from wholeflow.data.storage.importer import import_events
+from wholeflow.data.storage.store import Store
 from wholeflow.errors import DataError
 
 LOG = """

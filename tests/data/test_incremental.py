@@ -13,10 +13,10 @@ import pandas as pd
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from wholeflow.data.importer import import_events
-from wholeflow.data.pseudonymise import secret_path
-from wholeflow.data.store import Store
-from wholeflow.data.synthetic import event_log, sample_tables
+from wholeflow.data.checking.pseudonymise import secret_path
+from wholeflow.data.storage.importer import import_events
+from wholeflow.data.storage.store import Store
+from wholeflow.data.synthetic.logs import event_log, sample_tables
 
 TABLES = ("stays", "referrals", "delays", "journeys", "daily", "open_limits")
 
@@ -89,7 +89,7 @@ def test_a_replaced_extract_and_a_late_discharge_equal_a_fresh_import(known, tmp
                          "timestamp": [pd.Timestamp("2024-03-01")], "destination": ["home"],
                          "class": [open_one["class"]]})
     # the raw identifier of that person: the one whose pseudonym it is
-    from wholeflow.data.pseudonymise import pseudonym, workspace_secret
+    from wholeflow.data.checking.pseudonymise import pseudonym, workspace_secret
 
     key = workspace_secret(ws)
     raw = next(p for p in log["person"].unique() if pseudonym(key, p) == open_one["person"])
@@ -104,8 +104,7 @@ def test_a_replaced_extract_and_a_late_discharge_equal_a_fresh_import(known, tmp
 
 
 def test_an_import_pairs_only_the_people_it_touches(known, tmp_path, monkeypatch):
-    from wholeflow.data import importer
-
+    from wholeflow.data.storage import importer
     log = _log(known, 5)
     paths = _extracts(log, [0.9], tmp_path)
     ws = tmp_path / "ws"

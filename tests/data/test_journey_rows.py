@@ -7,10 +7,10 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from wholeflow.data.importer import import_events
-from wholeflow.data.journeys import build_journeys
-from wholeflow.data.store import Store
-from wholeflow.data.synthetic import event_log, sample_tables
+from wholeflow.data.episodes.journeys import build_journeys
+from wholeflow.data.storage.importer import import_events
+from wholeflow.data.storage.store import Store
+from wholeflow.data.synthetic.logs import event_log, sample_tables
 
 OPEN_AND_ODD = """person,service,event,timestamp,destination,class
 x1,acute,start,2024-03-01 10:00,,

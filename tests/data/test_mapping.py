@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from wholeflow.data.importer import import_events
-from wholeflow.data.mapping import (
+from wholeflow.data.reading.mapping import (
     ImportMapping,
     load_activity_map,
     load_mapping,
     parse_map_options,
     resolve_columns,
 )
-from wholeflow.data.store import Store
+from wholeflow.data.storage.importer import import_events
+from wholeflow.data.storage.store import Store
 from wholeflow.errors import DataError
 
 SEPSIS = """

@@ -11,9 +11,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from wholeflow.data.diagnostics import data_quality, length_of_stay
-from wholeflow.data.importer import import_events
-from wholeflow.data.store import Store
+from wholeflow.data.diagnosis.diagnostics import data_quality, length_of_stay
+from wholeflow.data.storage.importer import import_events
+from wholeflow.data.storage.store import Store
 
 LOG = """\
 case,activity,time,ward,note
@@ -128,8 +128,8 @@ def test_max_open_days_must_be_positive(imported):
 
 
 def test_a_return_is_a_reattendance_and_check_fit_says_what_it_cannot_compare(imported):
-    from wholeflow.data.calibrate import calibrate
-    from wholeflow.data.checkfit import check_fit
+    from wholeflow.data.calibration.calibrate import calibrate
+    from wholeflow.data.calibration.checkfit import check_fit
 
     _, store = imported()
     cal = calibrate(store.workspace)
@@ -147,7 +147,7 @@ def test_a_return_is_a_reattendance_and_check_fit_says_what_it_cannot_compare(im
 
 
 def test_journeys_follow_the_stints_of_each_journey(imported):
-    from wholeflow.data.discovery import discover
+    from wholeflow.data.diagnosis.discovery import discover
 
     _, store = imported()
     found = discover(store.workspace)

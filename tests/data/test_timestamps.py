@@ -7,7 +7,7 @@ import datetime as dt
 import duckdb
 import pytest
 
-from wholeflow.data.timestamps import timestamp_sql
+from wholeflow.data.reading.timestamps import timestamp_sql
 
 
 def read(values: list[str | None], order: str = "dmy") -> list[dt.datetime | None]:
@@ -80,7 +80,7 @@ def test_nanosecond_timestamps_read_the_same_typed_as_text(text):
 def test_the_shortcuts_for_usual_values_read_everything_as_the_full_list_does(order):
     import random
 
-    from wholeflow.data.timestamps import _text_sql, date_formats
+    from wholeflow.data.reading.timestamps import _text_sql, date_formats
 
     rng = random.Random(order)
     moments = [dt.datetime(rng.choice([1901, 1969, 2000, 2024, 2099]), rng.randint(1, 12),

@@ -51,9 +51,9 @@ def import_(
                                         "of the service's closed stays)"),
 ) -> None:
     """Import event logs into the workspace: every row loaded or quarantined with its reason."""
-    from wholeflow.data.importer import import_events
-    from wholeflow.data.mapping import parse_map_options
-    from wholeflow.data.store import Store
+    from wholeflow.data.reading.mapping import parse_map_options
+    from wholeflow.data.storage.importer import import_events
+    from wholeflow.data.storage.store import Store
 
     if shape not in (None, "events", "stays"):
         raise DataError(f"--shape must be events or stays, got {shape!r}")
@@ -156,7 +156,7 @@ def diagnose(
     fmt: str = typer.Option("csv", "--format", help="csv or parquet"),
 ) -> None:
     """Measure flow from the imported data: every diagnostic, printed in brief and saved."""
-    from wholeflow.data.diagnostics import diagnose as run_diagnostics
+    from wholeflow.data.diagnosis.diagnostics import diagnose as run_diagnostics
 
     workspace = pick_workspace(workspace, workspace_option)
     if fmt not in ("csv", "parquet"):
@@ -194,7 +194,7 @@ def calibrate(
                                  "separately where the data have a class column"),
 ) -> None:
     """Calibrate a model from the imported data; each number is commented with its evidence."""
-    from wholeflow.data.calibrate import calibrate as run_calibration
+    from wholeflow.data.calibration.calibrate import calibrate as run_calibration
 
     workspace = pick_workspace(workspace, workspace_option)
     with console.status("calibrating"):
@@ -231,7 +231,7 @@ def check_fit(
     seed: int = typer.Option(0, "--seed", "-s"),
 ) -> None:
     """Simulate the calibrated model and compare it with the data it came from."""
-    from wholeflow.data.checkfit import check_fit as run_check
+    from wholeflow.data.calibration.checkfit import check_fit as run_check
 
     workspace = pick_workspace(workspace, workspace_option)
     with console.status("simulating"):
@@ -259,7 +259,7 @@ def example_data(
     seed: int = typer.Option(0, "--seed", "-s"),
 ) -> None:
     """Simulate a model (the Bolton example by default) and write its event log."""
-    from wholeflow.data.synthetic import example_log
+    from wholeflow.data.synthetic.logs import example_log
 
     with console.status("simulating"):
         log = example_log(people, model, seed)

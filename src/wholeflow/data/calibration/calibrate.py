@@ -1,6 +1,6 @@
 """Calibrating a model from data: every number with its evidence.
 
-From the stays and referrals of a source (:mod:`wholeflow.data.source`):
+From the stays and referrals of a source (:mod:`wholeflow.data.storage.source`):
 
 * **arrivals** per service: people entering the system there (the first stay of each journey,
   at its referral or else its start) per day over the extract, with a weekday profile and
@@ -11,11 +11,11 @@ From the stays and referrals of a source (:mod:`wholeflow.data.source`):
   rejection becomes the route's ``on_reject``;
 * **length of stay** (start to ready to move on; to the end where no ready time is recorded)
   fitted by maximum likelihood across families, chosen by AIC, with stays still open at the end
-  of the extract as censored observations (:mod:`wholeflow.data.fit`); per class too, where
-  separate fits beat one for all on AIC;
+  of the extract as censored observations (:mod:`wholeflow.data.calibration.fit`); per class too,
+  where separate fits beat one for all on AIC;
 * **acceptance** (accepted / decided referrals between services) and **triage time** (referral
   to decision, in open days), with the weekdays referrals are decided and people are started
-  on read as calendars (:mod:`wholeflow.data.calendars`);
+  on read as calendars (:mod:`wholeflow.data.calibration.calendars`);
 * **capacity**: the observed peak midnight census, as a starting point;
 * **assessments** per stay (rounded mean).
 
@@ -39,12 +39,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from wholeflow.data import fit_check
-from wholeflow.data.calendars import open_days_between, open_weekdays
-from wholeflow.data.fit import FAMILIES, Fit, fit_durations
-from wholeflow.data.journeys import days_sql
-from wholeflow.data.model_yaml import Entry, render
-from wholeflow.data.source import FlowData, opened
+from wholeflow.data.calibration import fit_check
+from wholeflow.data.calibration.calendars import open_days_between, open_weekdays
+from wholeflow.data.calibration.fit import FAMILIES, Fit, fit_durations
+from wholeflow.data.calibration.model_yaml import Entry, render
+from wholeflow.data.episodes.journeys import days_sql
+from wholeflow.data.storage.source import FlowData, opened
 from wholeflow.errors import DataError
 from wholeflow.model.schema import WEEKDAYS, Model
 
@@ -79,8 +79,8 @@ class Calibration:
     fits: pd.DataFrame
     """Every family tried: service, class, quantity, family, aic, ks_distance, n, ..., its
     figures beside the observed ones, its ``verdict`` (ok, check, refused; see
-    :mod:`wholeflow.data.fit_check`) and ``reason``, and ``chosen`` (the one written to the
-    model; an ``empirical`` row when no family passed)."""
+    :mod:`wholeflow.data.calibration.fit_check`) and ``reason``, and ``chosen`` (the one written to
+    the model; an ``empirical`` row when no family passed)."""
     ids: dict[str, str] = field(default_factory=dict)
     """Service and exit names in the data -> ids in the model."""
     verdicts: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
@@ -183,7 +183,7 @@ class _Calibrator:
              quantity: str, what: str) -> _Choice | None:
         """Fit every family, check each against the data (best by AIC first), and choose the
         first that is not refused, else the empirical distribution (see
-        :mod:`wholeflow.data.fit_check`). None when nothing could be fitted."""
+        :mod:`wholeflow.data.calibration.fit_check`). None when nothing could be fitted."""
         fits = fit_durations(days, censored, self.families, seed=self.seed)
         if not fits:
             return None

@@ -1,10 +1,10 @@
 """Row by row: each row of a file becomes events, or goes to quarantine with its reason.
 
-Works on a staging table made by :mod:`wholeflow.data.readers` in one pass over its rows, and
-makes two views over the result:
+Works on a staging table made by :mod:`wholeflow.data.reading.readers` in one pass over its rows,
+and makes two views over the result:
 
 * ``events_<k>``: file_no, row, person, class, service, event, ts, destination, hint,
-  activity, with names as codes (:mod:`~wholeflow.data.labels`); one row per event (a wide
+  activity, with names as codes (:mod:`~wholeflow.data.checking.labels`); one row per event (a wide
   stay row gives several: referral, decision, start, assessments, ready, end). ``hint``
   orders events of different stays that share a time: a stay's end sorts before the next
   stay's start at the same moment.
@@ -16,7 +16,7 @@ Values that repeat (person identifiers, services, event names) are cleaned once 
 value and joined back as codes, which is also where person identifiers are pseudonymised: the
 raw identifier never leaves the staging table. Only the first failing rule is reported for a row,
 in the order of the checks below. Rules that need the rest of a person's history (duplicates,
-overlapping stays, an end with no start) are applied later by :mod:`wholeflow.data.stints`.
+overlapping stays, an end with no start) are applied later by :mod:`wholeflow.data.episodes.stints`.
 """
 
 from __future__ import annotations
@@ -27,12 +27,12 @@ from dataclasses import dataclass
 import duckdb
 import pyarrow as pa
 
-from wholeflow.data.labels import Labels, event_code_sql
-from wholeflow.data.mapping import DATE_FIELDS, ImportMapping, ResolvedColumns
-from wholeflow.data.pseudonymise import pseudonym_sql
-from wholeflow.data.readers import ROW, RawTable
-from wholeflow.data.timestamps import timestamp_sql
-from wholeflow.data.vocabulary import EVENTS, SYNONYMS, normalise_label
+from wholeflow.data.checking.labels import Labels, event_code_sql
+from wholeflow.data.checking.pseudonymise import pseudonym_sql
+from wholeflow.data.reading.mapping import DATE_FIELDS, ImportMapping, ResolvedColumns
+from wholeflow.data.reading.readers import ROW, RawTable
+from wholeflow.data.reading.timestamps import timestamp_sql
+from wholeflow.data.reading.vocabulary import EVENTS, SYNONYMS, normalise_label
 
 _YES = {"yes", "y", "true", "t", "1", "accepted", "accept", "approved", "a"}
 _NO = {"no", "n", "false", "f", "0", "rejected", "reject", "declined", "not accepted", "r",

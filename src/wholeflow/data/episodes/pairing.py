@@ -26,11 +26,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from wholeflow.data.event_order import pairing_order
-from wholeflow.data.labels import Labels
-from wholeflow.data.linking import Links, link
-from wholeflow.data.stints import NAT, Episodes, pair_events
-from wholeflow.data.vocabulary import EVENTS, REASON_CODES
+from wholeflow.data.checking.labels import Labels
+from wholeflow.data.episodes.event_order import pairing_order
+from wholeflow.data.episodes.linking import Links, link
+from wholeflow.data.episodes.stints import NAT, Episodes, pair_events
+from wholeflow.data.reading.vocabulary import EVENTS, REASON_CODES
 
 _REASON_NAMES = {code: name for name, code in REASON_CODES.items()}
 _CONFLICT = REASON_CODES["conflicts_with_stored"]
@@ -67,7 +67,7 @@ def warm_up() -> None:
     runs this in a background thread while DuckDB reads the files (which frees the
     interpreter), so that pairing starts at once. Types match those of a real import.
     """
-    from wholeflow.data.journey_rows import journey_table
+    from wholeflow.data.episodes.journey_rows import journey_table
 
     n = 2
     zeros64, zeros32 = np.zeros(n, np.int64), np.zeros(n, np.int32)
@@ -97,7 +97,7 @@ class Pairing:
     rejected_rows: np.ndarray
     """The source rows (gid) of the new events rejected, each once."""
     reasons: np.ndarray
-    """Their reason codes (:data:`~wholeflow.data.vocabulary.REASON_CODES`)."""
+    """Their reason codes (:data:`~wholeflow.data.reading.vocabulary.REASON_CODES`)."""
 
 
 def pair(ev: dict[str, np.ndarray], labels: Labels, infer_ends: bool = False,

@@ -25,9 +25,9 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from wholeflow.data import journeys as build
-from wholeflow.data.journeys import Window, days_sql
-from wholeflow.data.store import SHARED_TABLES, STORE_FILE, Store, configure, read_window
+from wholeflow.data.episodes import journeys as build
+from wholeflow.data.episodes.journeys import Window, days_sql
+from wholeflow.data.storage.store import SHARED_TABLES, STORE_FILE, Store, configure, read_window
 from wholeflow.errors import DataError
 
 _EMPTY = {
@@ -35,7 +35,8 @@ _EMPTY = {
                   "to_service VARCHAR, referred TIMESTAMP, decided TIMESTAMP, accepted BOOLEAN"),
     "delays": ("replication INTEGER, person BIGINT, service VARCHAR, target VARCHAR, "
                'cause VARCHAR, start TIMESTAMP, "end" TIMESTAMP, days DOUBLE'),
-    # imported data only (see wholeflow.data.journeys): no limit, so no end taken as missing
+    # imported data only (see wholeflow.data.episodes.journeys): no limit, so no end taken as
+    # missing
     "open_limits": ("service VARCHAR, closed_stays BIGINT, p95_closed_days DOUBLE, "
                     "open_limit_days DOUBLE, rule VARCHAR"),
 }

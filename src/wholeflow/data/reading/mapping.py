@@ -31,8 +31,8 @@ from typing import Literal
 
 import yaml
 
-from wholeflow.data.timestamps import DateOrder
-from wholeflow.data.vocabulary import EVENTS, SYNONYMS, normalise_label
+from wholeflow.data.reading.timestamps import DateOrder
+from wholeflow.data.reading.vocabulary import EVENTS, SYNONYMS, normalise_label
 from wholeflow.errors import DataError
 
 Shape = Literal["events", "stays"]

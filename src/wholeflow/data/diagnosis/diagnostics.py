@@ -1,12 +1,12 @@
 """Flow diagnostics: where time goes, as tables, on imported and simulated data alike.
 
-Each function takes a source (see :mod:`wholeflow.data.source`) and returns a DataFrame;
+Each function takes a source (see :mod:`wholeflow.data.storage.source`) and returns a DataFrame;
 :func:`diagnose` runs them all. Durations are in days; a row with service ``all`` sums or pools
 every service. Figures count what the data hold: stays still open at the end of the extract
 count in censuses and as ``open`` stays, never as if they had ended then. Stays whose end was
 never recorded (open far longer than the service's closed stays, ``end_missing``; see
-:mod:`wholeflow.data.journeys`) count in no census, as no stranded or delayed stay and in no
-length of stay: :func:`data_quality` shows them.
+:mod:`wholeflow.data.episodes.journeys`) count in no census, as no stranded or delayed stay and in
+no length of stay: :func:`data_quality` shows them.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from wholeflow.data.journeys import DAY_US, days_sql
-from wholeflow.data.source import open_source, opened
+from wholeflow.data.episodes.journeys import DAY_US, days_sql
+from wholeflow.data.storage.source import open_source, opened
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 #: Edges (days) of the length-of-stay histogram; the last bin is open-ended.

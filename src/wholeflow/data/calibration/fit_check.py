@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from wholeflow.data.fit import Fit
+from wholeflow.data.calibration.fit import Fit
 
 OK, CHECK, REFUSED = "ok", "check", "refused"
 CENSORED_SHARE = 0.05

@@ -1,8 +1,8 @@
 """From paired episodes to the shared tables: stays, referrals, delays, journeys and daily.
 
 Input is a DuckDB table ``episodes`` (one row per referral episode or stint, see
-:mod:`wholeflow.data.stints`, with service, class and destination names decoded, and linked
-into journeys by :mod:`wholeflow.data.linking`). The tables
+:mod:`wholeflow.data.episodes.stints`, with service, class and destination names decoded, and linked
+into journeys by :mod:`wholeflow.data.episodes.linking`). The tables
 made follow :mod:`wholeflow.tables`, with ``replication`` 0, plus one column the shared schema
 has no room for: ``journey``, the number of the person's journey (a person who goes home and
 comes back a month later has two journeys).
@@ -82,9 +82,9 @@ def build_tables(con: duckdb.DuckDBPyConnection, window: Window,
     """Create ``stays``, ``referrals``, ``delays``, ``journeys``, ``daily``, ``open_limits``
     and ``open_people`` from ``episodes``.
 
-    ``episodes`` carries the links of :mod:`wholeflow.data.linking` (from_service, journey,
+    ``episodes`` carries the links of :mod:`wholeflow.data.episodes.linking` (from_service, journey,
     stint, next_service). ``journeys``, when given, holds the journeys already worked out
-    (:mod:`wholeflow.data.journey_rows`), else they are grouped from the stays here.
+    (:mod:`wholeflow.data.episodes.journey_rows`), else they are grouped from the stays here.
     ``max_open_days`` overrides the open limit of every service (see the module docs).
 
     With ``touched`` (a table of persons), the tables exist already and ``episodes`` holds the

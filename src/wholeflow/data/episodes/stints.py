@@ -38,7 +38,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from wholeflow.data.vocabulary import EVENTS, REASON_CODES
+from wholeflow.data.reading.vocabulary import EVENTS, REASON_CODES
 
 NAT = np.iinfo(np.int64).min
 """Missing time (numpy's NaT as int64 microseconds)."""
@@ -89,7 +89,7 @@ def pair_events(person: np.ndarray, time: np.ndarray, event: np.ndarray, service
                 activity: np.ndarray | None = None) -> tuple[np.ndarray, Episodes]:
     """Pair sorted events into episodes; returns (reason code per event, 0 = kept) and them.
 
-    ``event`` holds indices into :data:`~wholeflow.data.vocabulary.EVENTS`; ``service``,
+    ``event`` holds indices into :data:`~wholeflow.data.reading.vocabulary.EVENTS`; ``service``,
     ``destination`` and ``klass`` are integer codes (-1 = none); ``time`` is int64 microseconds.
     ``source`` identifies the row each event came from: events of one row (a stay row with two
     assessments) are never duplicates of each other. By default every event is its own row.

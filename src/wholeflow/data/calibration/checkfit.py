@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from wholeflow.data.calibrate import model_id
-from wholeflow.data.journeys import days_sql
-from wholeflow.data.source import FlowData, opened
+from wholeflow.data.calibration.calibrate import model_id
+from wholeflow.data.episodes.journeys import days_sql
+from wholeflow.data.storage.source import FlowData, opened
 from wholeflow.model.schema import Model
 
 METRICS = ("mean_occupancy", "mean_length_of_stay", "delayed_days")
@@ -31,12 +31,12 @@ def check_fit(source: Any, model: Model | str | Path | None = None, *, replicati
     """Compare data with simulations of ``model`` (default: ``calibrate(source)``).
 
     ``ids`` maps service names in the data to model ids (a calibration's ``ids``); by default a
-    name maps to itself, or to :func:`~wholeflow.data.calibrate.model_id` of it.
+    name maps to itself, or to :func:`~wholeflow.data.calibration.calibrate.model_id` of it.
     """
     from wholeflow.engine.simulate import simulate
 
     if model is None:
-        from wholeflow.data.calibrate import calibrate
+        from wholeflow.data.calibration.calibrate import calibrate
 
         calibration = calibrate(source)
         model, ids = calibration.model, calibration.ids

@@ -23,7 +23,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from wholeflow.data.vocabulary import EVENT_RANK, EVENTS
+from wholeflow.data.reading.vocabulary import EVENT_RANK, EVENTS
 
 _EVENT_RANKS = np.array([EVENT_RANK[e] for e in EVENTS], np.int64)
 SHORT_GROUP = 256

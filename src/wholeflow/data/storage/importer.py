@@ -1,13 +1,14 @@
 """``import_events``: event-log files into the workspace's store, nothing lost, nothing twice.
 
-Each file is read (:mod:`~wholeflow.data.readers`), its columns matched to fields
-(:mod:`~wholeflow.data.mapping`), every row checked (:mod:`~wholeflow.data.validate_rows`),
-person identifiers pseudonymised (:mod:`~wholeflow.data.pseudonymise`), and events paired into
-stints together with the stored events of the people they touch (:mod:`~wholeflow.data.pairing`):
-the people with new events, and those with a stint or referral still open, whose figures depend
-on the end of the extract. Those people's rows of the shared tables are replaced
-(:mod:`~wholeflow.data.journeys`), so an import's time follows the extract, not the store, and
-the result is the same as importing every extract into a fresh store. Everything is written in
+Each file is read (:mod:`~wholeflow.data.reading.readers`), its columns matched to fields
+(:mod:`~wholeflow.data.reading.mapping`), every row checked
+(:mod:`~wholeflow.data.checking.validate_rows`), person identifiers pseudonymised
+(:mod:`~wholeflow.data.checking.pseudonymise`), and events paired into stints together with the
+stored events of the people they touch (:mod:`~wholeflow.data.episodes.pairing`): the people with
+new events, and those with a stint or referral still open, whose figures depend on the end of the
+extract. Those people's rows of the shared tables are replaced
+(:mod:`~wholeflow.data.episodes.journeys`), so an import's time follows the extract, not the store,
+and the result is the same as importing every extract into a fresh store. Everything is written in
 one transaction.
 
 Every row is either loaded or quarantined with its reason, so ``rows_in == rows_loaded +
@@ -33,10 +34,20 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from wholeflow.data.journey_rows import journey_table
-from wholeflow.data.journeys import Window, build_tables, can_update
-from wholeflow.data.labels import Labels, event_code_sql
-from wholeflow.data.mapping import (
+from wholeflow.data.checking.labels import Labels, event_code_sql
+from wholeflow.data.checking.pseudonymise import secret_path, workspace_secret
+from wholeflow.data.checking.validate_rows import StagedFile, stage_file
+from wholeflow.data.episodes.journey_rows import journey_table
+from wholeflow.data.episodes.journeys import Window, build_tables, can_update
+from wholeflow.data.episodes.pairing import (
+    Pairing,
+    order_events,
+    pair,
+    read_events,
+    warm_up,
+    write_pairing,
+)
+from wholeflow.data.reading.mapping import (
     ActivityMap,
     ImportMapping,
     Shape,
@@ -47,20 +58,17 @@ from wholeflow.data.mapping import (
     resolve_columns,
     save_mapping,
 )
-from wholeflow.data.pairing import (
-    Pairing,
-    order_events,
-    pair,
-    read_events,
-    warm_up,
-    write_pairing,
+from wholeflow.data.reading.readers import (
+    ROW,
+    RawTable,
+    drop_raw,
+    file_format,
+    file_hash,
+    read_file,
 )
-from wholeflow.data.pseudonymise import secret_path, workspace_secret
-from wholeflow.data.readers import ROW, RawTable, drop_raw, file_format, file_hash, read_file
-from wholeflow.data.store import Store, configure, ensure_schema, legacy_events
-from wholeflow.data.timestamps import DateOrder
-from wholeflow.data.validate_rows import StagedFile, stage_file
-from wholeflow.data.vocabulary import EVENTS
+from wholeflow.data.reading.timestamps import DateOrder
+from wholeflow.data.reading.vocabulary import EVENTS
+from wholeflow.data.storage.store import Store, configure, ensure_schema, legacy_events
 from wholeflow.errors import DataError
 
 PathLike = str | Path
@@ -104,7 +112,7 @@ class ImportReport:
     persons: int = 0
     """People among the loaded rows of this import."""
     by_reason: dict[str, int] = field(default_factory=dict)
-    """Quarantined rows by reason (see :data:`wholeflow.data.vocabulary.REASONS`)."""
+    """Quarantined rows by reason (see :data:`wholeflow.data.reading.vocabulary.REASONS`)."""
     other_events: int = 0
     """Loaded events whose activity is in no activity map entry and is no known event type
     (kept as ``other``)."""
@@ -118,7 +126,7 @@ class ImportReport:
     nearest activity names in the files."""
     missing_ends: dict[str, int] = field(default_factory=dict)
     """Stays in the store, per service, open far longer than the service's closed stays:
-    their end was never recorded (see :mod:`wholeflow.data.journeys`). They stay in the
+    their end was never recorded (see :mod:`wholeflow.data.episodes.journeys`). They stay in the
     store but count in no census and in no fit."""
     max_open_days: float | None = None
     """The open limit in days given for every service, else None (the rule decides)."""
@@ -518,7 +526,7 @@ def _combine(con: duckdb.DuckDBPyConnection, staged: list[StagedFile], old: str 
     With ``update``, only the stored events of the *touched* people are paired again (the
     table ``touched``): those with new events, those of replaced imports, and those with an
     episode still open (``store.open_people``). Pairing is person by person, so the others'
-    stays cannot change; see :func:`wholeflow.data.journeys.build_tables`.
+    stays cannot change; see :func:`wholeflow.data.episodes.journeys.build_tables`.
     """
     con.execute("CREATE TEMP VIEW new_events AS " + " UNION ALL ".join(
         f'SELECT *, (CAST(file_no AS BIGINT) << {_ROW_BITS}) | "row" AS gid FROM {s.events}'

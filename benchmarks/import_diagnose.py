@@ -1,8 +1,8 @@
-"""Benchmark: import a 10-million-event log and run every diagnostic on it.
+"""Benchmark: import a 10-million-event log, add a month's extract to it, run every diagnostic.
 
 The log is a year of a large integrated care system (two acute hospitals, community beds,
 step-down, intermediate care and re-ablement at home, district nursing, social care packages,
-a mental health ward), drawn from a model with :func:`wholeflow.data.synthetic.sample_tables`
+a mental health ward), drawn from a model with :func:`wholeflow.data.synthetic.logs.sample_tables`
 and written as CSV and as Parquet. Each phase runs in its own process so that its wall time and
 peak memory (maximum resident set size) are its own.
 
@@ -13,8 +13,13 @@ peak memory (maximum resident set size) are its own.
 Wall times on a shared machine vary by 10-20 % from run to run; ``--rounds`` repeats each
 import (into a fresh workspace) and reports the median wall and CPU times and the largest peak.
 
+The monthly extract: the log is cut at the time before which 99 % of its events fall; the
+first part is imported into a store, and the last 1 % (a later extract, as a team loads every
+month) is then imported into it and timed. Only the people that extract touches are paired
+again (those with new events and those still open), so its time should not grow with the store.
+
 Targets on a 2-core machine: import >= 1 million events per second, every diagnostic together
-< 60 s, peak memory < 4 GB.
+< 60 s, peak memory < 4 GB; adding a 1 % extract to a 10-million-event store <= 1.5 s.
 """
 
 from __future__ import annotations
@@ -145,7 +150,7 @@ def generate(folder: Path, events: float) -> dict[str, float]:
     import duckdb
     import pandas as pd
 
-    from wholeflow.data.synthetic import event_log, sample_tables
+    from wholeflow.data.synthetic.logs import event_log, sample_tables
     from wholeflow.model import parse_model
 
     per_day = events / EVENTS_PER_JOURNEY / 365
@@ -161,12 +166,42 @@ def generate(folder: Path, events: float) -> dict[str, float]:
     con.execute(f"COPY log TO '{folder / 'events.csv'}' (HEADER, TIMESTAMPFORMAT "
                 "'%Y-%m-%d %H:%M:%S')")
     con.execute(f"COPY log TO '{folder / 'events.parquet'}' (FORMAT PARQUET)")
+    cut = log["timestamp"].quantile(0.99)
+    for name, part in (("base", "<="), ("extract", ">")):
+        con.execute(f"COPY (SELECT * FROM log WHERE timestamp {part} TIMESTAMP '{cut}') "
+                    f"TO '{folder / (name + '.parquet')}' (FORMAT PARQUET)")
     return {"seconds": time.perf_counter() - start, "events": float(len(log)),
             "people": float(log["person"].nunique()), "peak_mb": _peak_mb()}
 
 
+def base_phase(folder: Path) -> dict[str, Any]:
+    from wholeflow.data.storage.importer import import_events
+
+    report = import_events(folder / "base.parquet", folder / "ws_base")
+    return {"events": float(report.rows_in)}
+
+
+def increment_phase(folder: Path) -> dict[str, Any]:
+    """Add the last 1 % of the log to a copy of the store of the first 99 % (made once, by
+    the phase ``base``, in a process of its own: the peak memory is the extract's)."""
+    from wholeflow.data.storage.importer import import_events
+
+    shutil.rmtree(folder / "ws_round", ignore_errors=True)
+    shutil.copytree(folder / "ws_base", folder / "ws_round")
+    try:
+        start, cpu = time.perf_counter(), _cpu_s()
+        report = import_events(folder / "extract.parquet", folder / "ws_round")
+        seconds, cpu = time.perf_counter() - start, _cpu_s() - cpu
+    finally:
+        shutil.rmtree(folder / "ws_round", ignore_errors=True)
+    assert report.rows_in == report.rows_loaded + report.rows_quarantined
+    return {"seconds": seconds, "events": float(report.rows_in), "peak_mb": _peak_mb(),
+            "cpu_s": cpu, "quarantined": float(report.rows_quarantined),
+            "steps": {name: [t.wall, t.cpu] for name, t in report.steps.items()}}
+
+
 def import_phase(folder: Path, kind: str) -> dict[str, Any]:
-    from wholeflow.data.importer import import_events
+    from wholeflow.data.storage.importer import import_events
 
     workspace = folder / f"ws_{kind}"
     shutil.rmtree(workspace, ignore_errors=True)  # each round imports afresh
@@ -181,8 +216,8 @@ def import_phase(folder: Path, kind: str) -> dict[str, Any]:
 
 
 def diagnose_phase(folder: Path) -> dict[str, float]:
-    from wholeflow.data.diagnostics import diagnose
-    from wholeflow.data.discovery import discover
+    from wholeflow.data.diagnosis.diagnostics import diagnose
+    from wholeflow.data.diagnosis.discovery import discover
 
     start = time.perf_counter()
     tables = diagnose(folder / "ws_csv", handling_hours=1.0)
@@ -203,6 +238,7 @@ def _median(rounds: list[dict[str, Any]]) -> dict[str, Any]:
     steps = {name: [statistics.median(r["steps"][name][i] for r in rounds) for i in (0, 1)]
              for name in rounds[0]["steps"]}
     return {"seconds": statistics.median(r["seconds"] for r in rounds),
+            "events": rounds[0]["events"],
             "cpu_s": statistics.median(r["cpu_s"] for r in rounds),
             "peak_mb": max(r["peak_mb"] for r in rounds),
             "walls": [r["seconds"] for r in rounds], "steps": steps}
@@ -231,6 +267,8 @@ def main() -> None:
         folder = Path(args.folder)
         result = (generate(folder, float(args.events)) if args.phase == "generate" else
                   import_phase(folder, args.phase) if args.phase in ("csv", "parquet") else
+                  increment_phase(folder) if args.phase == "increment" else
+                  base_phase(folder) if args.phase == "base" else
                   diagnose_phase(folder))
         print(json.dumps(result))
         return
@@ -243,6 +281,9 @@ def main() -> None:
         parquet = _median([_child("parquet", folder, args.events)
                            for _ in range(args.rounds)])
         diag = _child("diagnose", folder, args.events)
+        _child("base", folder, args.events)
+        increment = _median([_child("increment", folder, args.events)
+                             for _ in range(args.rounds)])
     n = gen["events"]
     print(f"log: {n:,.0f} events of {gen['people']:,.0f} people, a year "
           f"(CSV {csv_mb:,.0f} MB; drawn in {gen['seconds']:.0f} s); {os.cpu_count()} cores, "
@@ -259,7 +300,15 @@ def main() -> None:
               ">= 1 M events/s, < 4 GB |")
     print(f"| all diagnostics ({diag['tables']:.0f} tables) | {diag['seconds']:.1f} s | "
           f"{diag['cpu_s']:.1f} s | - | {diag['peak_mb'] / 1024:.2f} GB | < 60 s, < 4 GB |")
+    added = increment["events"]
+    print(f"| add a 1 % extract ({added:,.0f} events, Parquet) to the store of the other "
+          f"{n - added:,.0f} | {increment['seconds']:.2f} s | {increment['cpu_s']:.2f} s | - | "
+          f"{increment['peak_mb'] / 1024:.2f} GB | <= 1.5 s (10 M events) |")
     _print_steps(csv, parquet)
+    print("\n| step of adding the extract | wall | CPU |")
+    print("|---|---:|---:|")
+    for name, (wall, cpu) in increment["steps"].items():
+        print(f"| {name} | {wall:.2f} s | {cpu:.2f} s |")
 
 
 if __name__ == "__main__":

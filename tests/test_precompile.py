@@ -48,7 +48,7 @@ IMPORT = """
 import tempfile
 from pathlib import Path
 from wholeflow.cli.demo import example_folder
-from wholeflow.data.importer import import_events
+from wholeflow.data.storage.importer import import_events
 lines = (example_folder() / "data" / "bolton-events.csv").read_text().splitlines()[:400]
 with tempfile.TemporaryDirectory() as folder:
     (Path(folder) / "log.csv").write_text("\\n".join(lines) + "\\n")

@@ -41,27 +41,27 @@ _EXPORTS: dict[str, str] = {
     "compare": "wholeflow.experiment.compare",
     "search_capacity": "wholeflow.experiment.search",
     "sensitivity": "wholeflow.experiment.sensitivity",
-    "import_events": "wholeflow.data.importer",
-    "ImportReport": "wholeflow.data.importer",
-    "Store": "wholeflow.data.store",
-    "diagnose": "wholeflow.data.diagnostics",
-    "Diagnostics": "wholeflow.data.diagnostics",
-    "discover": "wholeflow.data.discovery",
-    "JourneyMap": "wholeflow.data.discovery",
-    "calibrate": "wholeflow.data.calibrate",
-    "Calibration": "wholeflow.data.calibrate",
-    "check_fit": "wholeflow.data.checkfit",
+    "import_events": "wholeflow.data.storage.importer",
+    "ImportReport": "wholeflow.data.storage.importer",
+    "Store": "wholeflow.data.storage.store",
+    "diagnose": "wholeflow.data.diagnosis.diagnostics",
+    "Diagnostics": "wholeflow.data.diagnosis.diagnostics",
+    "discover": "wholeflow.data.diagnosis.discovery",
+    "JourneyMap": "wholeflow.data.diagnosis.discovery",
+    "calibrate": "wholeflow.data.calibration.calibrate",
+    "Calibration": "wholeflow.data.calibration.calibrate",
+    "check_fit": "wholeflow.data.calibration.checkfit",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from wholeflow.data.calibrate import Calibration, calibrate
-    from wholeflow.data.checkfit import check_fit
-    from wholeflow.data.diagnostics import Diagnostics, diagnose
-    from wholeflow.data.discovery import JourneyMap, discover
-    from wholeflow.data.importer import ImportReport, import_events
-    from wholeflow.data.store import Store
+    from wholeflow.data.calibration.calibrate import Calibration, calibrate
+    from wholeflow.data.calibration.checkfit import check_fit
+    from wholeflow.data.diagnosis.diagnostics import Diagnostics, diagnose
+    from wholeflow.data.diagnosis.discovery import JourneyMap, discover
+    from wholeflow.data.storage.importer import ImportReport, import_events
+    from wholeflow.data.storage.store import Store
     from wholeflow.engine.results import Results
     from wholeflow.engine.simulate import simulate
     from wholeflow.errors import (

@@ -46,8 +46,10 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "engine": ("wholeflow.engine.kernel:run_kernel",),
     "kpis": ("wholeflow.engine.kpis:_tally", "wholeflow.engine.kpis:_grouped_quantile",
              "wholeflow.engine.kpis:_people_tally", "wholeflow.engine.kpis:_journey_counts"),
-    "data": ("wholeflow.data.event_order:_unpack", "wholeflow.data.stints:_pair",
-             "wholeflow.data.linking:_journeys", "wholeflow.data.journey_rows:_same_paths"),
+    "data": ("wholeflow.data.episodes.event_order:_unpack",
+             "wholeflow.data.episodes.stints:_pair",
+             "wholeflow.data.episodes.linking:_journeys",
+             "wholeflow.data.episodes.journey_rows:_same_paths"),
 }
 
 #: What the first run of a simulation needs: the groups :func:`precompile` compiles by default.
@@ -214,7 +216,7 @@ def _compile_data() -> None:
     # A few rows of the shipped example's event log, imported into a throwaway workspace.
     from importlib import resources
 
-    from wholeflow.data.importer import import_events
+    from wholeflow.data.storage.importer import import_events
 
     source = resources.files("wholeflow.examples") / "bolton" / "data" / "bolton-events.csv"
     with source.open(encoding="utf-8") as f:

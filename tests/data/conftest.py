@@ -8,8 +8,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from wholeflow.data.importer import import_events
-from wholeflow.data.store import Store
+from wholeflow.data.storage.importer import import_events
+from wholeflow.data.storage.store import Store
 from wholeflow.model import parse_model
 from wholeflow.model.schema import Model
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from wholeflow.data.importer import import_events
-from wholeflow.data.store import Store
+from wholeflow.data.storage.importer import import_events
+from wholeflow.data.storage.store import Store
 from wholeflow.errors import DataError
 
 HEADER = "person,service,event,timestamp\n"

@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from wholeflow.data.calibrate import calibrate, model_id
-from wholeflow.data.importer import import_events
-from wholeflow.data.synthetic import event_log, sample_tables
+from wholeflow.data.calibration.calibrate import calibrate, model_id
+from wholeflow.data.storage.importer import import_events
+from wholeflow.data.synthetic.logs import event_log, sample_tables
 from wholeflow.model import parse_model
 
 
@@ -66,7 +66,8 @@ def test_the_yaml_carries_its_evidence_and_parses_to_the_same_model(calibrated):
     _, cal, _ = calibrated
     text = cal.yaml
     assert "# Calibrated by wholeflow" in text
-    assert "chosen by AIC; KS distance" in text and "still open (censored)" in text
+    assert "best by AIC; KS distance" in text and "checked, ok: mean" in text
+    assert "still open (censored)" in text
     assert "completed stays" in text and "decided referrals accepted" in text
     assert parse_model(text).model_dump() == cal.model.model_dump()
     plain = yaml.safe_load(text)

@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from wholeflow.cli.main import run
-from wholeflow.data.store import Store
+from wholeflow.data.storage.store import Store
 
 
 def cli(args: list[str], capsys) -> tuple[int, str, str]:
@@ -68,7 +68,7 @@ def test_map_option_fixes_the_columns_and_quarantine_export(tmp_path, workspace,
 def test_diagnose_calibrate_and_check_fit(events, workspace, tmp_path, capsys):
     cli(["import", str(events), "-w", str(workspace)], capsys)
     code, out, _ = cli(["diagnose", str(workspace), "--handling-hours", "0.5"], capsys)
-    assert code == 0 and "midnight census" in out and "13 tables written" in out
+    assert code == 0 and "midnight census" in out and "14 tables written" in out
     assert (workspace / "diagnostics" / "stranded.csv").exists()
     model = tmp_path / "model.yaml"
     code, out, _ = cli(["calibrate", str(workspace), "--out", str(model)], capsys)

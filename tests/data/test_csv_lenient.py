@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from wholeflow.data.csv_lenient import split_text
+from wholeflow.data.reading.csv_lenient import split_text
 from wholeflow.errors import DataError
 
 

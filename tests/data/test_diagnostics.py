@@ -10,8 +10,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from wholeflow.data import diagnostics as dx
-from wholeflow.data.discovery import discover
+from wholeflow.data.diagnosis import diagnostics as dx
+from wholeflow.data.diagnosis.discovery import discover
 
 LOG = """
     person,service,event,timestamp,destination
@@ -154,10 +154,10 @@ def test_diagnose_gives_every_table_and_saves_them(ws, tmp_path):
     assert set(result) == {"referrals", "referral_waits", "occupancy", "daily_census",
                            "length_of_stay", "length_of_stay_histogram", "delayed_days",
                            "stranded", "journeys", "variants", "readmissions",
-                           "discharges_by_weekday", "weekend_waits"}
+                           "discharges_by_weekday", "weekend_waits", "data_quality"}
     assert on(result["occupancy"], service="acute")["peak_occupancy"] == 2
     paths = result.save(tmp_path / "out")
-    assert len(paths) == 13 and all(p.exists() for p in paths)
+    assert len(paths) == 14 and all(p.exists() for p in paths)
 
 
 def test_discovery_edges_volumes_and_transfer_times(ws):

@@ -6,9 +6,9 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wholeflow.data import event_order
-from wholeflow.data.event_order import pairing_order
-from wholeflow.data.vocabulary import EVENT_RANK, EVENTS
+from wholeflow.data.episodes import event_order
+from wholeflow.data.episodes.event_order import pairing_order
+from wholeflow.data.reading.vocabulary import EVENT_RANK, EVENTS
 
 SERVICES, DESTINATIONS = 5, 4
 
@@ -27,6 +27,7 @@ def _events(seed: int, n: int, people: int, times: int, wide: bool) -> dict[str,
         "destination": rng.integers(-1, DESTINATIONS, n).astype(np.int32),
         "klass": rng.integers(-1, 3, n).astype(np.int32),
         "is_new": rng.random(n) < 0.7,
+        "activity": rng.integers(-1, 4, n).astype(np.int32),
     }
 
 
@@ -37,9 +38,11 @@ def _ranks(rng: np.random.Generator, k: int) -> np.ndarray:
 def _reference(ev: dict[str, np.ndarray], service_rank: np.ndarray,
                destination_rank: np.ndarray) -> dict[str, np.ndarray]:
     """The order the module promises, from numpy's lexsort on each key in turn: person, time,
-    hint, event order, event, service name, destination name, stored before new, row."""
+    hint, event order, event, service name, destination name, class, activity, stored before
+    new, row."""
     event_rank = np.array([EVENT_RANK[e] for e in EVENTS])[ev["event"]]
-    order = np.lexsort((ev["gid"], ev["is_new"], destination_rank[ev["destination"]],
+    order = np.lexsort((ev["gid"], ev["is_new"], ev["activity"], ev["klass"],
+                        destination_rank[ev["destination"]],
                         service_rank[ev["service"]], ev["event"], event_rank, ev["hint"],
                         ev["time"], ev["person"]))
     return {k: v[order] for k, v in ev.items() if k != "hint"}
@@ -52,7 +55,7 @@ def _check(ev: dict[str, np.ndarray], seed: int) -> None:
                           destination_rank)
     got = pairing_order(*(ev[k] for k in ("person", "time", "hint", "gid", "event", "service",
                                            "destination", "klass", "is_new")),
-                        service_rank, destination_rank)
+                        service_rank, destination_rank, ev["activity"])
     assert set(got) == set(expected)
     for name, values in expected.items():
         np.testing.assert_array_equal(got[name], values, err_msg=name)

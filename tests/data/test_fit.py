@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from wholeflow.data.fit import fit_durations
+from wholeflow.data.calibration.fit import fit_durations
 from wholeflow.model.distributions import Gamma, Lognormal, Weibull
 
 

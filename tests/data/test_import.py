@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from wholeflow.data import importer
-from wholeflow.data.importer import import_events
-from wholeflow.data.store import Store
+from wholeflow.data.storage import importer
+from wholeflow.data.storage.importer import import_events
+from wholeflow.data.storage.store import Store
 from wholeflow.errors import DataError
 
 LOG = """
@@ -263,10 +263,11 @@ def test_a_row_rejected_in_pairing_keeps_its_values_in_the_quarantine(write, wor
     assert report.by_reason == {"referral_during_stay": 1}
     (row,) = Store(workspace).quarantine().to_dict("records")
     assert (row["row"], row["reason"]) == (2, "referral_during_stay")
-    # its events in time order, its first time, and its names (not codes)
+    # every original column of the row but the raw person identifier, as the file had it
     assert json.loads(row["values"]) == {
-        "class": "frail", "service": "acute", "event": "referral, start, ready, end",
-        "timestamp": "2024-01-06 00:00:00", "destination": "care_home"}
+        "class": "frail", "service": "acute", "referred": "2024-01-06",
+        "started": "2024-01-07", "ready": "2024-01-10", "ended": "2024-01-12",
+        "destination": "care_home"}
 
 
 def test_an_event_rejected_in_pairing_keeps_its_values_in_the_quarantine(write, workspace):
@@ -281,8 +282,7 @@ def test_an_event_rejected_in_pairing_keeps_its_values_in_the_quarantine(write, 
     (row,) = Store(workspace).quarantine().to_dict("records")
     assert row["row"] == 3
     assert json.loads(row["values"]) == {
-        "class": None, "service": "acute", "event": "end",
-        "timestamp": "2024-01-03 09:30:00", "destination": "home"}
+        "service": "acute", "event": "end", "timestamp": "2024-01-03 09:30", "destination": "home"}
 
 
 def test_back_to_back_stays_in_one_service_on_the_same_day_are_not_overlaps(write, workspace):
@@ -330,7 +330,8 @@ def test_parquet_excel_xes_and_gzip(tmp_path, workspace):
     assert [f.format for f in report.files] == ["parquet", "excel", "xes"]
     assert report.rows_loaded == 8 and report.persons == 5
     stays = Store(workspace).read("stays")
-    xes_stay = stays[stays["started"] == pd.Timestamp("2024-01-01 10:00")]
+    # 10:00 at +01:00 in January is 09:00 GMT, UK local time
+    xes_stay = stays[stays["started"] == pd.Timestamp("2024-01-01 09:00")]
     assert xes_stay["length_of_stay"].tolist() == [2.0]
 
 
@@ -395,3 +396,18 @@ def test_many_events_of_one_person_at_one_moment(write, workspace):
     assert report.rows_quarantined == 0
     stays = Store(workspace).read("stays")
     assert len(stays) == 40 and (stays["length_of_stay"] == 0).all()
+
+
+def test_a_failed_import_leaves_the_folder_as_it_was(tmp_path, write):
+    bad = write("bad.csv", "person,service,event,timestamp\n")  # a header and no rows: fine
+    missing = tmp_path / "nope.csv"
+    new = tmp_path / "new-workspace"
+    with pytest.raises(DataError):
+        import_events(missing, new)
+    assert not new.exists()  # no empty workspace left behind
+    existing = tmp_path / "existing"
+    existing.mkdir()
+    (existing / "notes.txt").write_text("keep me")
+    with pytest.raises(DataError):
+        import_events([bad, missing], existing)
+    assert sorted(p.name for p in existing.iterdir()) == ["notes.txt"]

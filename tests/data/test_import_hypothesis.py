@@ -7,8 +7,8 @@ import csv
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from wholeflow.data.importer import import_events
-from wholeflow.data.store import Store
+from wholeflow.data.storage.importer import import_events
+from wholeflow.data.storage.store import Store
 
 _text = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\0"),
                 max_size=12)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import duckdb
 
-from wholeflow.data.labels import Labels
-from wholeflow.data.store import Store
+from wholeflow.data.checking.labels import Labels
+from wholeflow.data.storage.store import Store
 
 FIRST = """
 person,service,event,timestamp,destination,class
@@ -87,7 +87,7 @@ def test_a_store_of_names_is_converted_on_the_next_import(load):
 
 
 def test_the_same_file_gets_the_same_codes_on_every_run(tmp_path):
-    from wholeflow.data.importer import import_events
+    from wholeflow.data.storage.importer import import_events
 
     services = [f"ward_{k:02d}" for k in range(40)]
     rows = ["person,service,event,timestamp"] + [

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from wholeflow.data.importer import import_events
-from wholeflow.data.mapping import (
+from wholeflow.data.reading.mapping import (
     ImportMapping,
     load_activity_map,
     load_mapping,
     parse_map_options,
     resolve_columns,
 )
-from wholeflow.data.store import Store
+from wholeflow.data.storage.importer import import_events
+from wholeflow.data.storage.store import Store
 from wholeflow.errors import DataError
 
 SEPSIS = """
@@ -101,7 +101,7 @@ def test_an_unknown_field_in_a_column_map_is_an_error(write, workspace):
 
 
 def test_recognise_columns_finds_fields_by_common_names() -> None:
-    from wholeflow.data.mapping import recognise_columns
+    from wholeflow.data.reading.mapping import recognise_columns
 
     found = recognise_columns(["Patient ID", "Ward", "Admission Date", "Discharge_Date",
                                "MFFD date", "Notes", "ward"])
@@ -109,3 +109,27 @@ def test_recognise_columns_finds_fields_by_common_names() -> None:
                      "ended": "Discharge_Date", "ready": "MFFD date"}
     assert recognise_columns(["case:concept:name", "concept:name", "time:timestamp"]) == {
         "person": "case:concept:name", "event": "concept:name", "timestamp": "time:timestamp"}
+
+
+def test_unmatched_entries_warn_with_the_nearest_names_and_explicit_other_is_mapped(tmp_path):
+    log = tmp_path / "log.csv"
+    log.write_text("case,activity,time,unit\n"
+                   "1,Admission NC,2024-01-01 08:00,nc\n"
+                   "1,Lab Test,2024-01-01 09:00,nc\n"
+                   "1,Lab Test,2024-01-01 10:00,nc\n"
+                   "1,Porter call,2024-01-01 10:30,nc\n"
+                   "1,Release A,2024-01-02 08:00,nc\n")
+    amap = {"Admision NC": {"event": "start", "service": "nc"},  # a typo
+            "Admission NC": {"event": "start", "service": "nc"},
+            "Lab Test": "other", "Release A": "end", "Release Z": "end"}
+    report = import_events(log, tmp_path / "ws", person="case", event="activity",
+                           timestamp="time", service="unit", activity_map=amap)
+    # 'Admision NC' is one letter from 'Admission NC'; 'Release Z' is nearest 'Release A'
+    assert report.unmatched_map_entries == {"Admision NC": ["Admission NC"],
+                                            "Release Z": ["Release A"]}
+    assert any("'Admision NC' matches no activity" in w and "'Admission NC'" in w
+               for w in report.warnings())
+    # the two lab tests are mapped to 'other' on purpose; the porter call is not in the map
+    assert report.mapped_other == {"Lab Test": 2}
+    assert report.other_events == 1 and report.unmapped_activities == {"Porter call": 1}
+    assert "warning: activity map entry 'Admision NC'" in str(report)

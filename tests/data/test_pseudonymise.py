@@ -9,7 +9,12 @@ import stat
 import duckdb
 import pytest
 
-from wholeflow.data.pseudonymise import pseudonym, pseudonym_sql, secret_path, workspace_secret
+from wholeflow.data.checking.pseudonymise import (
+    pseudonym,
+    pseudonym_sql,
+    secret_path,
+    workspace_secret,
+)
 
 
 @pytest.mark.parametrize("identifier", ["NA", "9434765919", " 42 ", "Zoë", "", "a" * 200])

@@ -11,11 +11,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from wholeflow.data.calibrate import calibrate
-from wholeflow.data.checkfit import check_fit
-from wholeflow.data.diagnostics import diagnose
-from wholeflow.data.importer import import_events
-from wholeflow.data.synthetic import event_log
+from wholeflow.data.calibration.calibrate import calibrate
+from wholeflow.data.calibration.checkfit import check_fit
+from wholeflow.data.diagnosis.diagnostics import diagnose
+from wholeflow.data.storage.importer import import_events
+from wholeflow.data.synthetic.logs import event_log
 from wholeflow.engine import simulate
 
 EXTRACT_DAYS = 1825  # five years of data to calibrate from

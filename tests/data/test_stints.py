@@ -7,8 +7,8 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wholeflow.data.stints import CLOSED, NAT, OPEN, SUPERSEDED, pair_events
-from wholeflow.data.vocabulary import EVENTS, REASON_CODES
+from wholeflow.data.episodes.stints import CLOSED, NAT, OPEN, SUPERSEDED, pair_events
+from wholeflow.data.reading.vocabulary import EVENTS, REASON_CODES
 
 SERVICES = ["acute", "community", "home_care"]
 DESTS = ["home", "care_home"]

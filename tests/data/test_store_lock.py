@@ -13,9 +13,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from wholeflow.data import store as store_module
-from wholeflow.data.importer import import_events
-from wholeflow.data.store import IMPORT_MARK, Store, wait_for_lock
+from wholeflow.data.storage import store as store_module
+from wholeflow.data.storage.importer import import_events
+from wholeflow.data.storage.store import IMPORT_MARK, Store, wait_for_lock
 from wholeflow.errors import DataError
 
 LOG = "person,service,event,timestamp\n" + "\n".join(
@@ -125,7 +125,7 @@ def test_a_second_import_waits_for_the_first_and_then_runs(tmp_path, workspace, 
 
 KILLED = textwrap.dedent("""
     import os, signal, sys
-    from wholeflow.data import importer
+    from wholeflow.data.storage import importer
 
     def die(*args, **kwargs):  # the events are committed; the import is not yet recorded
         os.kill(os.getpid(), signal.SIGKILL)

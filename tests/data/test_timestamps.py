@@ -7,7 +7,7 @@ import datetime as dt
 import duckdb
 import pytest
 
-from wholeflow.data.timestamps import timestamp_sql
+from wholeflow.data.reading.timestamps import timestamp_sql
 
 
 def read(values: list[str | None], order: str = "dmy") -> list[dt.datetime | None]:
@@ -40,10 +40,20 @@ def test_excel_serial_days_count_from_1899_12_30():
         dt.datetime(2024, 4, 3), dt.datetime(2024, 4, 3, 12), dt.datetime(2024, 4, 3, 18)]
 
 
-def test_a_utc_offset_is_dropped_keeping_local_wall_time():
-    # summer and winter offsets of the same local time give the same wall-clock reading
-    assert read(["2024-07-01T09:00:00+01:00", "2024-01-01T09:00:00+00:00"]) == [
-        dt.datetime(2024, 7, 1, 9), dt.datetime(2024, 1, 1, 9)]
+def test_a_utc_offset_is_honoured_and_converted_to_uk_local_time():
+    # UK times written with their own offsets stay as they are (BST +01:00 in July, GMT in
+    # January); 11:15 in Amsterdam in summer (+02:00) is 09:15 UTC, 10:15 BST; 'Z' is UTC;
+    # New York's 08:00 (-05:00) in January is 13:00 GMT; no offset: taken as local already
+    assert read(["2024-07-01T09:00:00+01:00", "2024-01-01T09:00:00+00:00",
+                 "2014-10-22T11:15:41.000+02:00", "2024-07-01T09:00:00Z",
+                 "2024-01-15T08:00:00-05:00", "2024-07-01T09:00:00"]) == [
+        dt.datetime(2024, 7, 1, 9), dt.datetime(2024, 1, 1, 9),
+        dt.datetime(2014, 10, 22, 10, 15, 41), dt.datetime(2024, 7, 1, 10),
+        dt.datetime(2024, 1, 15, 13), dt.datetime(2024, 7, 1, 9)]
+
+
+def test_text_ending_like_an_offset_that_is_not_a_time_is_unreadable():
+    assert read(["ward Z", "12+01:00"]) == [None, None]
 
 
 def test_month_first_when_asked():
@@ -70,7 +80,7 @@ def test_nanosecond_timestamps_read_the_same_typed_as_text(text):
 def test_the_shortcuts_for_usual_values_read_everything_as_the_full_list_does(order):
     import random
 
-    from wholeflow.data.timestamps import _text_sql, date_formats
+    from wholeflow.data.reading.timestamps import _text_sql, date_formats
 
     rng = random.Random(order)
     moments = [dt.datetime(rng.choice([1901, 1969, 2000, 2024, 2099]), rng.randint(1, 12),

@@ -117,7 +117,7 @@ def measure_file(folder: Path, name: str) -> str:
 
 @pytest.mark.parametrize("name", EXAMPLES)
 def test_event_log_is_the_simulated_one_and_imports_whole(name, gen, tmp_path):
-    from wholeflow.data.importer import import_events
+    from wholeflow.data.storage.importer import import_events
 
     shipped = example_folder(name) / "data" / f"{name}-events.csv"
     log = pd.read_csv(shipped, dtype=str, keep_default_na=False)

@@ -1,5 +1,7 @@
 """Charts: traces and the numbers in them, from small hand-made tables."""
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -167,3 +169,39 @@ def test_experiment_objects_are_read_with_their_own_column_names(comparison, sen
     tornado = sensitivity.drop(columns="metric").assign(kpi="delayed_days@system")
     table = comparisons.sensitivity_table(SimpleNamespace(table=tornado))
     assert set(table["metric"]) == {"delayed_days@system"}
+
+
+def test_a_return_after_going_home_starts_a_new_journey_in_the_sankey():
+    # imported stays: p1 goes to ED and home (journey 1), comes back a month later to ED and
+    # then normal care (journey 2, stints 1 and 2); p2 goes ED > normal care
+    stays = pd.DataFrame({
+        "person": ["p1", "p1", "p1", "p2", "p2"],
+        "journey": [1, 2, 2, 1, 1], "stint": [1, 1, 2, 1, 2],
+        "started": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-02-02", "2024-01-05",
+                                   "2024-01-06"]),
+        "service": ["ed", "ed", "nc", "ed", "nc"],
+        "destination": ["home", "nc", "home", "nc", "home"]})
+    links = flows.journey_links(stays)
+    got = {(r.source, r.target): r.people for r in links.itertuples()}
+    # three journeys start at ED (step 1); two go on to normal care (step 2); no "ED (2nd)"
+    assert got == {("arrivals", "ed@1"): 3.0, ("ed@1", "home"): 1.0, ("ed@1", "nc@2"): 2.0,
+                   ("nc@2", "home"): 2.0}
+
+
+def test_suppression_hides_the_people_never_the_times_they_told_their_story(small_model):
+    from wholeflow.report.sections_results import flows_section
+    from wholeflow.report.tabulate import html_table
+
+    journeys = pd.DataFrame({"replication": 0, "path": ["a"] * 12,
+                             "assessments": [1] * 9 + [2, 3, 3]})
+    results = type("R", (), {"journeys": journeys, "stays": None})()
+    section = flows_section(results, small_model, threshold=8)
+    assert section is not None
+    story = next(b for b in section.blocks if "assessments_per_journey" in b.table)
+    html = str(html_table(story.table, threshold=8))
+    # 9 people told it once (shown), 1 twice and 2 three times (hidden): the times stay
+    assert story.table["assessments_per_journey"].tolist() == [1, 2, 3]
+    cells = re.findall(r"<t[hd][^>]*>([^<]*)</t[hd]>", html)
+    assert cells[2:] == ["1", "9", "2", "&lt;8", "3", "&lt;8"]  # after the two headers
+    # and the chart draws no bar for them
+    assert np.isnan(story.figure.data[0].y[1:]).all()

@@ -258,7 +258,7 @@ def test_appendix_counts_are_not_suppressed_as_small_numbers():
 def test_imported_files_are_listed_from_the_store(tmp_path):
     import pandas as pd
 
-    from wholeflow.data.importer import import_events
+    from wholeflow.data.storage.importer import import_events
 
     ws = tmp_path / "ws"
     shutil.copytree(BOLTON, ws, ignore=shutil.ignore_patterns("__pycache__"))

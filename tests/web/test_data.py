@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from wholeflow.data.store import Store
+from wholeflow.data.storage.store import Store
 
 GOOD_ROWS = 200
 

@@ -45,11 +45,15 @@ def import_(
                                     "(default: its last event)"),
     quarantine_csv: Path = typer.Option(None, "--quarantine-csv", help="also write the "
                                         "workspace's quarantined rows to this file"),
+    max_open_days: float = typer.Option(None, "--max-open-days", help="a stay still open "
+                                        "after this many days at the end of the extract has "
+                                        "no end recorded (default: 3 x the 95th percentile "
+                                        "of the service's closed stays)"),
 ) -> None:
     """Import event logs into the workspace: every row loaded or quarantined with its reason."""
-    from wholeflow.data.importer import import_events
-    from wholeflow.data.mapping import parse_map_options
-    from wholeflow.data.store import Store
+    from wholeflow.data.reading.mapping import parse_map_options
+    from wholeflow.data.storage.importer import import_events
+    from wholeflow.data.storage.store import Store
 
     if shape not in (None, "events", "stays"):
         raise DataError(f"--shape must be events or stays, got {shape!r}")
@@ -60,7 +64,7 @@ def import_(
             files, workspace, columns=parse_map_options(map_), activity_map=activity_map,
             mapping=mapping, save_mapping_as=save_mapping, shape=shape,  # type: ignore[arg-type]
             date_order=date_order, sheet=sheet, infer_ends=infer_ends,  # type: ignore[arg-type]
-            replace=replace, extract_end=extract_end)
+            replace=replace, extract_end=extract_end, max_open_days=max_open_days)
     table = Table(title=f"import into {report.store}", title_justify="left")
     for column in ("file", "rows in", "loaded", "quarantined", "shape"):
         table.add_column(column, justify="left" if column in ("file", "shape") else "right")
@@ -83,6 +87,17 @@ def import_(
         top = ", ".join(f"{a} ({n:,})" for a, n in list(report.unmapped_activities.items())[:8])
         console.print(f"{report.other_events:,} events kept as 'other' (not in the activity "
                       f"map): {top}", highlight=False)
+    if report.mapped_other:
+        console.print(f"{sum(report.mapped_other.values()):,} events mapped to 'other' by the "
+                      "activity map (kept, counted as mapped)", highlight=False)
+    for warning in report.warnings():
+        console.print(f"[yellow]warning:[/] {warning}", highlight=False, soft_wrap=True)
+    if report.missing_ends:
+        ends = Table("service", "stays with no end recorded", title_justify="left",
+                     title="open far longer than closed stays: kept, but in no census or fit")
+        for service, n in report.missing_ends.items():
+            ends.add_row(service, f"{n:,}")
+        console.print(ends)
     if quarantine_csv is not None and Store(workspace).exists():
         n = Store(workspace).export_quarantine(quarantine_csv)
         console.print(f"{n:,} quarantined rows written to {quarantine_csv}", highlight=False)
@@ -141,7 +156,7 @@ def diagnose(
     fmt: str = typer.Option("csv", "--format", help="csv or parquet"),
 ) -> None:
     """Measure flow from the imported data: every diagnostic, printed in brief and saved."""
-    from wholeflow.data.diagnostics import diagnose as run_diagnostics
+    from wholeflow.data.diagnosis.diagnostics import diagnose as run_diagnostics
 
     workspace = pick_workspace(workspace, workspace_option)
     if fmt not in ("csv", "parquet"):
@@ -179,19 +194,28 @@ def calibrate(
                                  "separately where the data have a class column"),
 ) -> None:
     """Calibrate a model from the imported data; each number is commented with its evidence."""
-    from wholeflow.data.calibrate import calibrate as run_calibration
+    from wholeflow.data.calibration.calibrate import calibrate as run_calibration
 
     workspace = pick_workspace(workspace, workspace_option)
     with console.status("calibrating"):
         result = run_calibration(workspace, name=name, out=out, capacity=capacity,
                                  by_class=classes)
     fits = result.fits
-    chosen = fits[fits["chosen"] & (fits["class"] == "all")].assign(
-        quantity=lambda f: f["quantity"].str.replace("_", " "))
-    table = _frame_table(chosen, "fitted durations (best by AIC)", {
-        "service": "service", "quantity": "what", "family": "family", "mean": "mean (days)",
-        "n": "n", "n_censored": "open", "ks_distance": "KS distance"})
+    chosen = fits[fits["chosen"].astype(bool)].assign(
+        quantity=lambda f: f["quantity"].str.replace("_", " "),
+        verdict=lambda f: f["verdict"].map({"ok": "[green]ok[/]", "check": "[yellow]check[/]",
+                                            "refused": "[red]refused[/]"}))
+    table = _frame_table(chosen, "fitted durations, each checked against its data", {
+        "service": "service", "class": "class", "quantity": "what", "family": "family",
+        "mean": "mean (days)", "observed_median": "median seen", "median": "median fitted",
+        "n": "n", "n_censored": "open", "verdict": "verdict"})
     console.print(table)
+    for _, row in result.verdicts.iterrows():
+        if row["verdict"] != "ok":
+            what = str(row["quantity"]).replace("_", " ")
+            console.print(f"[yellow]{row['verdict']}[/] {row['service']} {what} "
+                          f"({row['class']}): {row['family']}; {row['reason']}",
+                          highlight=False, soft_wrap=True)
     m = result.model
     console.print(f"[green]ok[/] {out}: {len(m.services)} services, {len(m.exits)} exits, "
                   f"{len(m.arrivals)} arrival streams. Check it with: wholeflow check-fit "
@@ -207,15 +231,16 @@ def check_fit(
     seed: int = typer.Option(0, "--seed", "-s"),
 ) -> None:
     """Simulate the calibrated model and compare it with the data it came from."""
-    from wholeflow.data.checkfit import check_fit as run_check
+    from wholeflow.data.calibration.checkfit import check_fit as run_check
 
     workspace = pick_workspace(workspace, workspace_option)
     with console.status("simulating"):
         table = run_check(workspace, model, replications=replications, seed=seed)
     from wholeflow.cli._format import number
 
+    verdict = table["plausible"].map({True: "yes", False: "[red]no, check[/]"})
     shown = table.assign(
-        plausible=table["plausible"].map({True: "yes", False: "[red]no, check[/]"}),
+        plausible=verdict.where(table["note"] == "", "[dim]" + table["note"] + "[/]"),
         metric=table["metric"].str.replace("_", " "),
         range=[f"{number(lo)} to {number(hi)}"
                for lo, hi in zip(table["range_low"], table["range_high"], strict=True)])
@@ -234,7 +259,7 @@ def example_data(
     seed: int = typer.Option(0, "--seed", "-s"),
 ) -> None:
     """Simulate a model (the Bolton example by default) and write its event log."""
-    from wholeflow.data.synthetic import example_log
+    from wholeflow.data.synthetic.logs import example_log
 
     with console.status("simulating"):
         log = example_log(people, model, seed)

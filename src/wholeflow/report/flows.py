@@ -1,8 +1,11 @@
 """Pictures of journeys: the Sankey of where people go, and the journey variants.
 
 The Sankey is unrolled by step: the first service of a journey, the second, and so on, then the
-exit, so people who come back to a service are seen coming back instead of looping. Journeys
-longer than :data:`MAX_STEPS` services are gathered into "more services". The variant chart
+exit, so people who come back to a service within a journey are seen coming back instead of
+looping. Steps are counted within each journey, in the order of its stints: a person who goes
+home and comes back a month later starts a new journey at step 1 (imported stays carry a
+``journey`` number; simulated ones have one journey per person). Journeys longer than
+:data:`MAX_STEPS` services are gathered into "more services". The variant chart
 shows the most common paths with their assessments and handovers per person: the "this person
 has told their story ten times" picture.
 """
@@ -25,22 +28,28 @@ ORDINALS = ("1st", "2nd", "3rd", "4th", "5th", "6th", "7th", "8th", "9th")
 
 
 def journey_links(stays: pd.DataFrame, max_steps: int = MAX_STEPS) -> pd.DataFrame:
-    """People per replication along each step of their journeys.
+    """People per replication along each step of their journeys (a person with two journeys
+    counts on each).
 
     Returns rows (source, target, people): ``arrivals`` to the first service, service at step k
     to service at step k + 1, and the last service to the exit (``destination``). Node names are
-    ``"<service>@<step>"`` for services and the exit id for exits.
+    ``"<service>@<step>"`` for services and the exit id for exits. Steps follow the stints of
+    each journey in order (``journey``, then ``stint``; ``started`` breaks ties).
     """
-    cols = ["replication", "person", "stint", "service", "destination"]
+    cols = ["replication", "person", "journey", "stint", "started", "service", "destination"]
     df = stays[[c for c in cols if c in stays]].copy()
     if "replication" not in df:
         df["replication"] = 0
-    df = df.sort_values(["replication", "person", "stint"])
+    if "journey" not in df:
+        df["journey"] = 1
+    order = ["replication", "person", "journey", *(c for c in ("stint", "started") if c in df)]
+    df = df.sort_values(order, kind="stable")
     reps = max(int(df["replication"].nunique()), 1)
-    df["step"] = df.groupby(["replication", "person"]).cumcount() + 1
+    journey = ["replication", "person", "journey"]
+    df["step"] = df.groupby(journey).cumcount() + 1
     df["node"] = np.where(df["step"] <= max_steps, df["service"].astype(str) + "@"
                           + df["step"].astype(str), f"more@{max_steps + 1}")
-    nxt = df.groupby(["replication", "person"])["node"].shift(-1)
+    nxt = df.groupby(journey)["node"].shift(-1)
     links = []
     first = df[df["step"] == 1]
     links.append(pd.DataFrame({"source": "arrivals", "target": first["node"]}))

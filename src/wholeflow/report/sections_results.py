@@ -66,10 +66,12 @@ def flows_section(results: Any, model: Model, threshold: int | None) -> Section 
                              "The most common journeys"))
     if journeys is not None and "assessments" in journeys:
         fig = flows.story_figure(journeys)
+        # the number of times is a category, never suppressed: its column name says it is
+        # not a count; the table shows small numbers of people as "<8" beside it
+        counts = pd.DataFrame({"assessments_per_journey": fig.data[0].x,
+                               "people": list(fig.data[0].y)})
         if threshold is not None:
             _mask_bars(fig, threshold)
-        counts = pd.DataFrame({"times_story_told": fig.data[0].x,
-                               "people": list(fig.data[0].y)})
         blocks.append(Figure(fig, counts, "People by assessments per journey"))
     return Section("flows", "Where people go", blocks) if blocks else None
 

@@ -296,7 +296,7 @@ def file_hash(path: Path) -> str:
 
 
 def _imports(workspace: Path) -> list[DataFile]:
-    from wholeflow.data.store import Store, _tables
+    from wholeflow.data.storage.store import Store, _tables
     from wholeflow.errors import DataError
 
     store = Store(workspace)

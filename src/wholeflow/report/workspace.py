@@ -181,6 +181,22 @@ def load_measure_charts(workspace: Path) -> list[Any] | None:
     return charts or None
 
 
+def _workspace_folder(path: Path) -> Path:
+    """The workspace folder a report is made of: ``path``, or the folder of a
+    ``wholeflow.yaml`` given directly. Any other file is an error that says what to do."""
+    from wholeflow.model.loader import WORKSPACE_MODEL
+
+    if not path.is_file():
+        return path
+    if path.name == WORKSPACE_MODEL:
+        return path.parent
+    raise WholeflowError(
+        f"{path} is a file; a report is made of a workspace folder, which holds the model as "
+        f"{WORKSPACE_MODEL} (and imported data in .wholeflow/). To report on this model and "
+        f"your data, copy it into the workspace: cp {path} WORKSPACE/{WORKSPACE_MODEL}, then "
+        "run: wholeflow report WORKSPACE")
+
+
 def report_workspace(
     workspace: str | Path = ".",
     run: str | None = None,
@@ -203,7 +219,7 @@ def report_workspace(
     from wholeflow.report.findings import load_findings
     from wholeflow.report.workbook import write_workbook
 
-    ws = Path(workspace)
+    ws = _workspace_folder(Path(workspace))
     model = load_model(ws)
     findings = load_findings(ws, model)
     run_id = None

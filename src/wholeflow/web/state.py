@@ -160,7 +160,7 @@ class Workspace:
         with self._lock:
             if self._data_cache is not None and self._data_cache[0] == stamp:
                 return self._data_cache[1]
-        from wholeflow.data.store import Store
+        from wholeflow.data.storage.store import Store
 
         try:
             store = Store(self.root)

@@ -66,8 +66,8 @@ def _loaded(request: Request) -> dict[str, Any]:
 def _store_contents(ws: Any) -> dict[str, Any]:
     import pandas as pd
 
-    from wholeflow.data.diagnostics import diagnose
-    from wholeflow.data.store import Store
+    from wholeflow.data.diagnosis.diagnostics import diagnose
+    from wholeflow.data.storage.store import Store
     from wholeflow.report.suppress import DEFAULT_THRESHOLD
 
     store = Store(ws.root)
@@ -162,8 +162,8 @@ def _mapping(request: Request, path: Path, chosen: dict[str, Any], error: str | 
 @router.post("/data/import")
 async def run_import(request: Request) -> Response:
     """Import the uploaded file with the mapping chosen, and show the import report."""
-    from wholeflow.data.importer import import_events
-    from wholeflow.data.mapping import mapping_path
+    from wholeflow.data.reading.mapping import mapping_path
+    from wholeflow.data.storage.importer import import_events
 
     form = await request.form()
     fields = {k: str(v) for k, v in form.items() if isinstance(v, str)}
@@ -198,7 +198,7 @@ async def run_import(request: Request) -> Response:
 @router.get("/data/quarantine.csv")
 def quarantine_csv(request: Request) -> Response:
     """Every quarantined row, with file, row, reason and the (pseudonymised) values."""
-    from wholeflow.data.store import Store
+    from wholeflow.data.storage.store import Store
 
     ws = request.app.state.ws
     if not ws.has_data():

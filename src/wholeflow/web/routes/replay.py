@@ -99,7 +99,7 @@ def _stays(request: Request, source: str, replication: str, model: Any
     """The stays of the source, the first day worth showing, and the replication shown."""
     ws = request.app.state.ws
     if source == DATA:
-        from wholeflow.data.store import Store
+        from wholeflow.data.storage.store import Store
 
         if not ws.has_data():
             raise HTTPException(404, "No data has been imported into this workspace yet. "

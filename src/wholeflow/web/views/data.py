@@ -2,7 +2,7 @@
 diagnostics of the workspace's event store.
 
 The file is read by the importer's own readers and its columns recognised by
-:func:`wholeflow.data.mapping.recognise_columns`, so the preview pre-fills exactly what
+:func:`wholeflow.data.reading.mapping.recognise_columns`, so the preview pre-fills exactly what
 ``wholeflow import`` would find on its own.
 """
 
@@ -19,7 +19,7 @@ import pandas as pd
 from wholeflow.errors import DataError
 
 if TYPE_CHECKING:
-    from wholeflow.data.importer import ImportReport
+    from wholeflow.data.storage.importer import ImportReport
 
 #: File endings the importer reads (compressed CSV and XES too).
 UPLOAD_TYPES: tuple[str, ...] = (".csv", ".csv.gz", ".txt", ".parquet", ".pq", ".xlsx", ".xlsm",
@@ -108,9 +108,9 @@ def preview(path: Path, sheet: str | None = None) -> Preview:
     """Read ``path`` (raises DataError in plain words when it cannot be read)."""
     import duckdb
 
-    from wholeflow.data.mapping import recognise_columns
-    from wholeflow.data.readers import ROW, read_file
-    from wholeflow.data.vocabulary import SYNONYMS, normalise_label
+    from wholeflow.data.reading.mapping import recognise_columns
+    from wholeflow.data.reading.readers import ROW, read_file
+    from wholeflow.data.reading.vocabulary import SYNONYMS, normalise_label
 
     con = duckdb.connect()
     try:
@@ -159,7 +159,7 @@ def activity_map_from_form(form: Mapping[str, Any]) -> dict[str, dict[str, str]]
 def report_tables(report: ImportReport) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The import report as tables: one row per file (rows in, loaded, quarantined) and the
     quarantined rows by reason."""
-    from wholeflow.data.vocabulary import REASONS
+    from wholeflow.data.reading.vocabulary import REASONS
 
     files = pd.DataFrame([{
         "file": Path(f.file).name, "rows_in": f.rows_in, "rows_loaded": f.rows_loaded,

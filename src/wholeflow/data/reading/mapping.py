@@ -22,6 +22,7 @@ current stay otherwise ("Release A" ends whatever stay they are in). A whole
 from __future__ import annotations
 
 import csv
+import difflib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -30,8 +31,8 @@ from typing import Literal
 
 import yaml
 
-from wholeflow.data.timestamps import DateOrder
-from wholeflow.data.vocabulary import EVENTS, SYNONYMS, normalise_label
+from wholeflow.data.reading.timestamps import DateOrder
+from wholeflow.data.reading.vocabulary import EVENTS, SYNONYMS, normalise_label
 from wholeflow.errors import DataError
 
 Shape = Literal["events", "stays"]
@@ -99,9 +100,23 @@ class ActivityMap:
 
     rules: dict[str, ActivityRule] = field(default_factory=dict)
     source: str = "<activity map>"
+    names: dict[str, str] = field(default_factory=dict)
+    """Each rule's activity as the user wrote it (rules are keyed by a normalised form)."""
 
     def lookup(self, activity: str) -> ActivityRule | None:
         return self.rules.get(normalise_label(activity))
+
+    def unmatched(self, seen: Iterable[str]) -> dict[str, list[str]]:
+        """Entries that match none of the activities ``seen`` (a typo, or an activity of
+        another extract), each with the nearest activities seen (at most three)."""
+        names = sorted(set(seen))
+        keys = {normalise_label(n): n for n in names}
+        out = {}
+        for key in self.rules:
+            if key not in keys:
+                near = difflib.get_close_matches(key, list(keys), n=3, cutoff=0.6)
+                out[self.names.get(key, key)] = [keys[k] for k in near]
+        return out
 
     def to_dict(self) -> dict[str, dict[str, str]]:
         out = {}
@@ -124,7 +139,7 @@ def _event_name(value: str, where: str) -> str:
 
 def activity_map_from_dict(data: Mapping[str, object], source: str) -> ActivityMap:
     """``{"Admission NC": {"service": "normal_care", "event": "start"}, "Release A": "end"}``."""
-    rules = {}
+    rules, names = {}, {}
     for activity, spec in data.items():
         where = f"{source}: {activity!r}"
         if isinstance(spec, str):
@@ -135,12 +150,13 @@ def activity_map_from_dict(data: Mapping[str, object], source: str) -> ActivityM
         if unknown:
             raise DataError(f"{where}: unknown keys {', '.join(sorted(map(str, unknown)))} "
                             "(allowed: event, service, destination)")
+        names[normalise_label(str(activity))] = str(activity)
         rules[normalise_label(str(activity))] = ActivityRule(
             event=_event_name(str(spec["event"]), where),
             service=_blank_to_none(spec.get("service")),
             destination=_blank_to_none(spec.get("destination")),
         )
-    return ActivityMap(rules, source)
+    return ActivityMap(rules, source, names)
 
 
 def _blank_to_none(value: object) -> str | None:

@@ -47,6 +47,10 @@ class Fit:
     mean: float
     sd: float
 
+    def frozen(self) -> stats.rv_continuous:
+        """The fitted distribution, as scipy's frozen distribution."""
+        return _SCIPY[self.family](*self.params)
+
     def aic_for(self, total: int) -> float:
         """AIC as if all ``total`` observations had been fitted (the fit may use a sample)."""
         return 2 * _N_PARAMS[self.family] - 2 * self.log_likelihood * total / self.n

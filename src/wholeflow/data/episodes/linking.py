@@ -1,7 +1,7 @@
 """Linking a person's episodes: where each referral came from, and journeys of stints.
 
-Two passes over the episodes of :mod:`wholeflow.data.stints`, person by person (compiled with
-numba, since a large extract has millions of episodes):
+Two passes over the episodes of :mod:`wholeflow.data.episodes.stints`, person by person (compiled
+with numba, since a large extract has millions of episodes):
 
 * **from_service**: for an episode with a referral, the service of the person's latest stint
   that started before the referral was sent, if it is another service and the person had not
@@ -21,12 +21,13 @@ import numba
 import numpy as np
 
 import wholeflow._numba_cache  # noqa: F401  (before the kernels: where they are cached)
-from wholeflow.data.stints import NAT, Episodes
+from wholeflow.data.episodes.stints import NAT, Episodes
 
 
 @dataclass
 class Links:
-    """Per episode (aligned with :class:`~wholeflow.data.stints.Episodes`); 0 / -1 when none."""
+    """Per episode (aligned with :class:`~wholeflow.data.episodes.stints.Episodes`); 0 / -1 when
+    none."""
 
     from_service: np.ndarray
     journey: np.ndarray

@@ -1,6 +1,6 @@
 """Calibrating a model from data: every number with its evidence.
 
-From the stays and referrals of a source (:mod:`wholeflow.data.source`):
+From the stays and referrals of a source (:mod:`wholeflow.data.storage.source`):
 
 * **arrivals** per service: people entering the system there (the first stay of each journey,
   at its referral or else its start) per day over the extract, with a weekday profile and
@@ -11,11 +11,11 @@ From the stays and referrals of a source (:mod:`wholeflow.data.source`):
   rejection becomes the route's ``on_reject``;
 * **length of stay** (start to ready to move on; to the end where no ready time is recorded)
   fitted by maximum likelihood across families, chosen by AIC, with stays still open at the end
-  of the extract as censored observations (:mod:`wholeflow.data.fit`); per class too, where
-  separate fits beat one for all on AIC;
+  of the extract as censored observations (:mod:`wholeflow.data.calibration.fit`); per class too,
+  where separate fits beat one for all on AIC;
 * **acceptance** (accepted / decided referrals between services) and **triage time** (referral
   to decision, in open days), with the weekdays referrals are decided and people are started
-  on read as calendars (:mod:`wholeflow.data.calendars`);
+  on read as calendars (:mod:`wholeflow.data.calibration.calendars`);
 * **capacity**: the observed peak midnight census, as a starting point;
 * **assessments** per stay (rounded mean).
 
@@ -28,6 +28,7 @@ YAML is validated with :func:`wholeflow.model.parse_model` before it is returned
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 import re
 from collections.abc import Sequence
@@ -38,18 +39,35 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from wholeflow.data.calendars import open_days_between, open_weekdays
-from wholeflow.data.fit import FAMILIES, Fit, fit_durations
-from wholeflow.data.journeys import days_sql
-from wholeflow.data.model_yaml import Entry, render
-from wholeflow.data.source import FlowData, opened
+from wholeflow.data.calibration import fit_check
+from wholeflow.data.calibration.calendars import open_days_between, open_weekdays
+from wholeflow.data.calibration.fit import FAMILIES, Fit, fit_durations
+from wholeflow.data.calibration.model_yaml import Entry, render
+from wholeflow.data.episodes.journeys import days_sql
+from wholeflow.data.storage.source import FlowData, opened
 from wholeflow.errors import DataError
 from wholeflow.model.schema import WEEKDAYS, Model
 
 UNKNOWN_EXIT = "unknown"
 DEFAULT_CLASS = "general"
 FIT_COLUMNS = ("service", "class", "quantity", "family", "aic", "ks_distance", "n",
-               "n_censored", "mean", "sd", "chosen")
+               "n_censored", "mean", "sd", "median", "p90", "observed_mean", "observed_median",
+               "observed_p90", "verdict", "reason", "chosen")
+
+
+VERDICT_COLUMNS = ("service", "class", "quantity", "family", "verdict", "reason")
+
+
+@dataclass(frozen=True)
+class _Choice:
+    """The distribution a fitted number gets in the model, and why."""
+
+    distribution: dict[str, Any]
+    evidence: str
+    fit: Fit
+    """The best fit by AIC (for comparing pooled and per-class fits)."""
+    verdict: str
+    mean: float
 
 
 @dataclass
@@ -59,9 +77,17 @@ class Calibration:
     model: Model
     yaml: str
     fits: pd.DataFrame
-    """Every family tried: service, class, quantity, family, aic, ks_distance, n, ... chosen."""
+    """Every family tried: service, class, quantity, family, aic, ks_distance, n, ..., its
+    figures beside the observed ones, its ``verdict`` (ok, check, refused; see
+    :mod:`wholeflow.data.calibration.fit_check`) and ``reason``, and ``chosen`` (the one written to
+    the model; an ``empirical`` row when no family passed)."""
     ids: dict[str, str] = field(default_factory=dict)
     """Service and exit names in the data -> ids in the model."""
+    verdicts: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=list(VERDICT_COLUMNS)))
+    """One row per fitted number written to the model: service, class, quantity, family
+    (``empirical`` when no family passed), verdict (ok, check; refused when nothing could be
+    written) and reason."""
 
     def save(self, path: str | Path) -> Path:
         out = Path(path)
@@ -137,6 +163,8 @@ class _Calibrator:
         self.class_ids = _ids(self.classes, set())
         self.exits: dict[str, str] = {}
         self.fit_rows: list[dict[str, Any]] = []
+        self.verdicts: list[tuple[str, str, str, str, str, str]] = []
+        """(service, class, quantity, family used, verdict, reason) of every fitted number."""
         self.selective: set[str] = set()
         """Services that reject some referrals: every route to them needs an on_reject."""
 
@@ -152,19 +180,71 @@ class _Calibrator:
         return self.exits[name]
 
     def _fit(self, days: np.ndarray, censored: np.ndarray, service: str, klass: str,
-             quantity: str) -> Fit | None:
+             quantity: str, what: str) -> _Choice | None:
+        """Fit every family, check each against the data (best by AIC first), and choose the
+        first that is not refused, else the empirical distribution (see
+        :mod:`wholeflow.data.calibration.fit_check`). None when nothing could be fitted."""
         fits = fit_durations(days, censored, self.families, seed=self.seed)
-        for rank, f in enumerate(fits):
-            self.fit_rows.append(dict(zip(FIT_COLUMNS, (
-                service, klass, quantity, f.family, f.aic, f.ks_distance, f.n, f.n_censored,
-                f.mean, f.sd, rank == 0), strict=True)))
-        return fits[0] if fits else None
+        if not fits:
+            return None
+        seen = fit_check.observed(days, censored)
+        checks = [fit_check.check(f, seen) for f in fits]
+        used = next((k for k, c in enumerate(checks) if c.verdict != fit_check.REFUSED), None)
+        for k, (f, c) in enumerate(zip(fits, checks, strict=True)):
+            self._row(service, klass, quantity, f.family, f, c, seen, k == used)
+        total = len(days)
+        head = self._evidence(fits[0], total, what)
+        if used is not None:
+            fit, verdict = fits[used], checks[used]
+            text = f"{head}; {self._verdict_text(verdict, seen)}"
+            if used > 0:
+                text = (f"{head}: {fits[0].family} refused ({checks[0].reason}); "
+                        f"{fit.family}, next by AIC, used: {self._verdict_text(verdict, seen)}")
+            self.verdicts.append((service, klass, quantity, fit.family, verdict.verdict,
+                                  verdict.reason or seen.note))
+            return _Choice(fit.distribution(), text, fits[0], verdict.verdict, fit.mean)
+        dist = fit_check.empirical(days, censored)
+        why = f"{fits[0].family} refused ({checks[0].reason})"
+        if dist is None:
+            self.verdicts.append((service, klass, quantity, fits[0].family, fit_check.REFUSED,
+                                  why + "; no completed durations to fall back on"))
+            return None
+        mean = _quantile_mean(dist)
+        self._row(service, klass, quantity, "empirical", None, None, seen, True, mean)
+        self.verdicts.append((service, klass, quantity, "empirical", fit_check.CHECK,
+                              f"{why}, as every family was: empirical distribution used"))
+        return _Choice(dist, f"{head}: no family agrees with the data ({why}); the empirical "
+                             f"distribution of the {_n(total - seen.n_censored)} completed "
+                             f"durations is used (mean {mean:.3g} days)",
+                       fits[0], fit_check.CHECK, mean)
+
+    def _row(self, service: str, klass: str, quantity: str, family: str, f: Fit | None,
+             c: fit_check.FitCheck | None, seen: fit_check.Observed, chosen: bool,
+             mean: float = math.nan) -> None:
+        nan = math.nan
+        self.fit_rows.append(dict(zip(FIT_COLUMNS, (
+            service, klass, quantity, family, f.aic if f else nan,
+            f.ks_distance if f else nan, f.n if f else seen.n,
+            f.n_censored if f else seen.n_censored, f.mean if f else mean, f.sd if f else nan,
+            c.median if c else nan, c.p90 if c else nan, seen.mean, seen.median, seen.p90,
+            c.verdict if c else fit_check.CHECK,
+            (c.reason if c else "no family agreed with the data: empirical distribution"),
+            chosen), strict=True)))
+
+    @staticmethod
+    def _verdict_text(c: fit_check.FitCheck, seen: fit_check.Observed) -> str:
+        figures = (f"mean {c.mean:.3g}, median {c.median:.3g}, p90 {c.p90:.3g} days against "
+                   f"{_maybe(seen.mean)}, {_maybe(seen.median)}, {_maybe(seen.p90)} observed "
+                   f"({seen.note})")
+        if c.verdict == fit_check.OK:
+            return f"checked, ok: {figures}"
+        return f"CHECK: {c.reason}; {figures}"
 
     @staticmethod
     def _evidence(fit: Fit, total: int, what: str) -> str:
         sample = f" (fitted on a random {_n(fit.n)})" if fit.n < total else ""
         return (f"{what}: n={_n(total)}{sample}, {_n(fit.n_censored)} still open (censored); "
-                f"{fit.family} chosen by AIC; KS distance {fit.ks_distance:.3f}")
+                f"{fit.family} best by AIC; KS distance {fit.ks_distance:.3f}")
 
     # -- pieces ----------------------------------------------------------------------------
     def length_of_stay(self) -> dict[str, list[Entry]]:
@@ -175,7 +255,7 @@ class _Calibrator:
                         WHEN ended IS NOT NULL THEN {days_sql('ended', 'started')}
                         ELSE {days_sql(end, 'started')} END AS days,
                    ready IS NULL AND ended IS NULL AS censored
-            FROM stays WHERE started IS NOT NULL
+            FROM stays WHERE started IS NOT NULL AND NOT end_missing
         """)
         out: dict[str, list[Entry]] = {}
         for service, group in frame.groupby("service"):
@@ -185,18 +265,24 @@ class _Calibrator:
                     "censored"].any():
                 out[str(service)] = [Entry("length_of_stay", _round(float(exact.iloc[0])),
                                            f"every stay lasted this long (n={len(group)})")]
+                self.verdicts.append((str(service), "all", "length_of_stay", "fixed",
+                                      fit_check.OK, f"every stay lasted this long "
+                                                    f"(n={len(group)})"))
                 continue
-            fit = self._fit(group["days"].to_numpy(float), group["censored"].to_numpy(bool),
-                            str(service), "all", "length_of_stay")
-            if fit is None:
+            choice = self._fit(group["days"].to_numpy(float),
+                               group["censored"].to_numpy(bool), str(service), "all",
+                               "length_of_stay", "days from start to ready")
+            if choice is None:
                 mean = max(float(group["days"].mean()), 1e-3)
                 entries.append(Entry("length_of_stay", {"dist": "exponential",
                                                         "mean": _round(mean)},
                                      f"too few completed stays to fit (n={len(group)})"))
+                self.verdicts.append((str(service), "all", "length_of_stay", "exponential",
+                                      fit_check.CHECK, f"too few completed stays to fit "
+                                                       f"(n={len(group)}): their mean"))
             else:
-                entries.append(Entry("length_of_stay", fit.distribution(),
-                                     self._evidence(fit, len(group), "days from start to ready")))
-                entries += self._los_by_class(str(service), group, fit)
+                entries.append(Entry("length_of_stay", choice.distribution, choice.evidence))
+                entries += self._los_by_class(str(service), group, choice.fit)
             out[str(service)] = entries
         return out
 
@@ -206,16 +292,16 @@ class _Calibrator:
         if len(classes) < 2 or set(classes) - set(self.class_ids) or any(
                 len(sub) < self.min_n for sub in classes.values()):
             return []
+        rows, verdicts = len(self.fit_rows), len(self.verdicts)
         fits = {k: self._fit(sub["days"].to_numpy(float), sub["censored"].to_numpy(bool),
-                             service, k, "length_of_stay") for k, sub in classes.items()}
-        if any(f is None for f in fits.values()):
-            return []
-        split = sum(f.aic_for(len(classes[k])) for k, f in fits.items() if f)
-        if split >= pooled.aic_for(len(group)):
+                             service, k, "length_of_stay", k) for k, sub in classes.items()}
+        split = sum(c.fit.aic_for(len(classes[k])) for k, c in fits.items() if c)
+        if any(c is None for c in fits.values()) or split >= pooled.aic_for(len(group)):
+            del self.fit_rows[rows:], self.verdicts[verdicts:]  # not written to the model
             return []
         return [Entry("length_of_stay_by_class", children=[
-            Entry(self.class_ids[k], f.distribution(), self._evidence(f, len(classes[k]), k))
-            for k, f in sorted(fits.items()) if f],
+            Entry(self.class_ids[k], c.distribution, c.evidence)
+            for k, c in sorted(fits.items()) if c],
             comment="by class: a better fit (AIC) than one distribution for all")]
 
     def referral(self) -> tuple[dict[str, Entry], dict[str, tuple[str, ...]]]:
@@ -254,12 +340,12 @@ class _Calibrator:
         if np.median(wait) <= 1e-9:
             return Entry("triage_time", 0.0, f"median referral-to-decision time is 0 "
                                              f"(n={_n(len(wait))})")
-        fit = self._fit(wait, np.zeros(len(wait), bool), service, "all", "triage_time")
-        if fit is None:
+        choice = self._fit(wait, np.zeros(len(wait), bool), service, "all", "triage_time",
+                           "open days from referral to decision")
+        if choice is None:
             return Entry("triage_time", _round(float(np.mean(wait))),
                          f"mean open days from referral to decision, n={_n(len(wait))}")
-        return Entry("triage_time", fit.distribution(),
-                     self._evidence(fit, len(wait), "open days from referral to decision"))
+        return Entry("triage_time", choice.distribution, choice.evidence)
 
     def admits(self) -> dict[str, tuple[str, ...]]:
         frame = self.data.df("SELECT service, started FROM stays WHERE started IS NOT NULL")
@@ -355,35 +441,47 @@ class _Calibrator:
     def arrivals(self) -> list[Entry]:
         start, end = f"TIMESTAMP '{self.window.start}'", f"TIMESTAMP '{self.window.end}'"
         frame = self.data.df(f"""
-            SELECT service, class, coalesce(referred, started) AS arrived_at FROM stays
+            SELECT service, class, coalesce(referred, started) AS arrived_at,
+                   journey > 1 AS returning
+            FROM stays
             WHERE stint = 1 AND coalesce(referred, started) BETWEEN {start} AND {end}
         """)
+        entries = []
+        for (service, returning), group in frame.groupby(["service", "returning"]):
+            entries.append(self._arrival_stream(str(service), bool(returning), group))
+        return entries
+
+    def _arrival_stream(self, service: str, returning: bool, group: pd.DataFrame) -> Entry:
+        """One arrival stream: people new to the system, or re-attendances (people seen in
+        the extract before, coming back after they had left: a known person's return)."""
         days = self.window.days
         weekdays = pd.Series(pd.date_range(self.window.start.floor("D"), self.window.end,
                                            freq="D").day_of_week).value_counts()
-        entries = []
-        for service, group in frame.groupby("service"):
-            n = len(group)
-            children = [
-                Entry("service", self.services[str(service)]),
-                Entry("per_day", _round(n / days),
-                      f"{_n(n)} people entered the system here over {days:.1f} days"),
-            ]
-            if n >= 7 * self.min_n:
-                counts = group["arrived_at"].dt.day_of_week.value_counts()
-                rates = np.array([counts.get(d, 0) / max(weekdays.get(d, 1), 1)
-                                  for d in range(7)], float)
-                profile = {WEEKDAYS[d]: round(float(r / rates.mean()), 3)
-                           for d, r in enumerate(rates)}
-                children.append(Entry("weekday_profile", profile,
-                                      "arrivals per weekday relative to the mean"))
-            if self.classes:
-                mix = group["class"].map(self._klass).value_counts()
-                children.append(Entry("class_mix", dict(zip(
-                    map(str, mix.index), _probabilities(mix.to_numpy(float)), strict=True)),
-                    f"classes of the {_n(n)} arrivals"))
-            entries.append(Entry(model_id(f"{service}_arrivals"), children=children))
-        return entries
+        n = len(group)
+        if returning:
+            key = model_id(f"{service}_reattendances")
+            said = (f"{_n(n)} re-attendances over {days:.1f} days: people seen earlier in the "
+                    "extract who came back here after leaving (known people, not new ones)")
+        else:
+            key = model_id(f"{service}_arrivals")
+            said = (f"{_n(n)} people entered the system here over {days:.1f} days"
+                    " (first time in the extract)")
+        children = [Entry("service", self.services[service]),
+                    Entry("per_day", _round(n / days), said)]
+        if n >= 7 * self.min_n:
+            counts = group["arrived_at"].dt.day_of_week.value_counts()
+            rates = np.array([counts.get(d, 0) / max(weekdays.get(d, 1), 1)
+                              for d in range(7)], float)
+            profile = {WEEKDAYS[d]: round(float(r / rates.mean()), 3)
+                       for d, r in enumerate(rates)}
+            children.append(Entry("weekday_profile", profile,
+                                  "arrivals per weekday relative to the mean"))
+        if self.classes:
+            mix = group["class"].map(self._klass).value_counts()
+            children.append(Entry("class_mix", dict(zip(
+                map(str, mix.index), _probabilities(mix.to_numpy(float)), strict=True)),
+                f"classes of the {_n(n)} arrivals"))
+        return Entry(key, children=children)
 
     # -- assembly ----------------------------------------------------------------------------
     def run(self, name: str, with_capacity: bool, warm_up: float | None,
@@ -457,8 +555,9 @@ class _Calibrator:
 
         model = parse_model(text, f"<calibrated from {self.data.origin}>")
         ids = {**self.services, **self.exits}
+        verdicts = pd.DataFrame(self.verdicts, columns=list(VERDICT_COLUMNS))
         return Calibration(model, text, pd.DataFrame(self.fit_rows, columns=list(FIT_COLUMNS)),
-                           ids)
+                           ids, verdicts)
 
 
 def _classes_differ(frame: pd.DataFrame) -> bool:
@@ -487,6 +586,17 @@ def _calendar_id(days: tuple[str, ...]) -> str:
     if days == WEEKDAYS[:5]:
         return "weekdays"
     return "open_" + "_".join(days) if days else "never"
+
+
+def _maybe(value: float) -> str:
+    return f"{value:.3g}" if math.isfinite(value) else "-"
+
+
+def _quantile_mean(dist: dict[str, Any]) -> float:
+    """Mean of an empirical distribution given by quantiles (linear between them)."""
+    points = sorted(dist["quantiles"].items())
+    return float(sum((p1 - p0) * (v0 + v1) / 2
+                     for (p0, v0), (p1, v1) in itertools.pairwise(points)))
 
 
 def _probabilities(counts: np.ndarray) -> list[float]:

@@ -81,7 +81,8 @@ REASONS: dict[str, str] = {
     "end_before_start": "the stay ends (or is ready) before it starts",
     "start_before_referral": "the stay starts, or is decided, before its referral",
     "end_before_ready": "the stay ends before the person was ready to move on",
-    "duplicate": "the same event (person, service, event, time, destination) is already loaded",
+    "duplicate": "an exact repeat: the same person, service, event or activity, time, "
+                 "destination and class is already loaded",
     "overlapping_stay": "a start in a service the person is already in",
     "no_matching_start": "a decision, ready, end or assessment with no earlier referral or start "
                          "for this person and service (an end before its start, or a stay that "

@@ -1,8 +1,8 @@
 """The ``journeys`` table straight from the linked episodes: one pass in journey order.
 
 The importer's fast path. It gives the same rows as
-:func:`wholeflow.data.journeys.build_journeys` does from the ``stays`` table (which stays the
-way for stays from elsewhere), without a grouped SQL query over every stay: a journey's class
+:func:`wholeflow.data.episodes.journeys.build_journeys` does from the ``stays`` table (which stays
+the way for stays from elsewhere), without a grouped SQL query over every stay: a journey's class
 is that of its first stint with one, it arrived at its first stint's referral (else start),
 left at the latest end and exited to its last stint's destination once every stint has
 ended; its path is the services in stint order joined by ``" > "``.
@@ -15,9 +15,9 @@ import numpy as np
 import pyarrow as pa
 
 import wholeflow._numba_cache  # noqa: F401  (before the kernels: where they are cached)
-from wholeflow.data.journeys import DAY_US
-from wholeflow.data.linking import Links
-from wholeflow.data.stints import NAT, Episodes
+from wholeflow.data.episodes.journeys import DAY_US
+from wholeflow.data.episodes.linking import Links
+from wholeflow.data.episodes.stints import NAT, Episodes
 
 
 def journey_table(ep: Episodes, links: Links, services: list[str], destinations: list[str],

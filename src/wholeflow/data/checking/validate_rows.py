@@ -1,21 +1,22 @@
 """Row by row: each row of a file becomes events, or goes to quarantine with its reason.
 
-Works on a staging table made by :mod:`wholeflow.data.readers` in one pass over its rows, and
-makes two views over the result:
+Works on a staging table made by :mod:`wholeflow.data.reading.readers` in one pass over its rows,
+and makes two views over the result:
 
 * ``events_<k>``: file_no, row, person, class, service, event, ts, destination, hint,
-  activity, with names as codes (:mod:`~wholeflow.data.labels`); one row per event (a wide
+  activity, with names as codes (:mod:`~wholeflow.data.checking.labels`); one row per event (a wide
   stay row gives several: referral, decision, start, assessments, ready, end). ``hint``
   orders events of different stays that share a time: a stay's end sorts before the next
   stay's start at the same moment.
-* ``rejects_<k>``: file_no, row, reason, detail, person, values (the row's mapped fields as
-  JSON, without the person).
+* ``rejects_<k>``: file_no, row, reason, detail, person, values (NULL here: the importer fills
+  in every original column of the row, from the raw table, once pairing has added its own
+  rejects).
 
 Values that repeat (person identifiers, services, event names) are cleaned once per distinct
 value and joined back as codes, which is also where person identifiers are pseudonymised: the
 raw identifier never leaves the staging table. Only the first failing rule is reported for a row,
 in the order of the checks below. Rules that need the rest of a person's history (duplicates,
-overlapping stays, an end with no start) are applied later by :mod:`wholeflow.data.stints`.
+overlapping stays, an end with no start) are applied later by :mod:`wholeflow.data.episodes.stints`.
 """
 
 from __future__ import annotations
@@ -26,12 +27,12 @@ from dataclasses import dataclass
 import duckdb
 import pyarrow as pa
 
-from wholeflow.data.labels import Labels, event_code_sql, event_name_sql
-from wholeflow.data.mapping import DATE_FIELDS, ImportMapping, ResolvedColumns
-from wholeflow.data.pseudonymise import pseudonym_sql
-from wholeflow.data.readers import ROW, RawTable
-from wholeflow.data.timestamps import timestamp_sql
-from wholeflow.data.vocabulary import EVENTS, SYNONYMS, normalise_label
+from wholeflow.data.checking.labels import Labels, event_code_sql
+from wholeflow.data.checking.pseudonymise import pseudonym_sql
+from wholeflow.data.reading.mapping import DATE_FIELDS, ImportMapping, ResolvedColumns
+from wholeflow.data.reading.readers import ROW, RawTable
+from wholeflow.data.reading.timestamps import timestamp_sql
+from wholeflow.data.reading.vocabulary import EVENTS, SYNONYMS, normalise_label
 
 _YES = {"yes", "y", "true", "t", "1", "accepted", "accept", "approved", "a"}
 _NO = {"no", "n", "false", "f", "0", "rejected", "reject", "declined", "not accepted", "r",
@@ -48,6 +49,8 @@ class StagedFile:
     events: str
     rejects: str
     tables: tuple[str, ...]
+    activities: tuple[str, ...] = ()
+    """The distinct activity names of an events file (for checking the activity map)."""
 
 
 def _q(name: str) -> str:
@@ -144,9 +147,10 @@ class _Maps:
         return "\n".join(self.joins)
 
 
-def _label(mapping: ImportMapping, labels: Labels) -> Callable[[str], tuple[object, ...]]:
+def _label(mapping: ImportMapping, labels: Labels,
+           seen: list[str]) -> Callable[[str], tuple[object, ...]]:
     """Event text -> codes of (event type, service, destination, activity), and whether it
-    came from the activity map."""
+    came from the activity map. Each text is added to ``seen``."""
     amap = mapping.activity_map
 
     def coded(event: str | None, service: str | None, destination: str | None,
@@ -156,6 +160,7 @@ def _label(mapping: ImportMapping, labels: Labels) -> Callable[[str], tuple[obje
                 labels.code("destination", destination), activity, mapped)
 
     def clean(text: str) -> tuple[object, ...]:
+        seen.append(text.strip())
         rule = amap.lookup(text) if amap else None
         if rule is not None:
             return coded(rule.event, rule.service, rule.destination, True, text)
@@ -177,7 +182,8 @@ def _detail(field: str, text: str) -> str:
 
 def _stage_events(con: duckdb.DuckDBPyConnection, raw: RawTable, cols: dict[str, str],
                   mapping: ImportMapping, k: int, maps: _Maps, names: Labels) -> StagedFile:
-    labels = maps.table("label", cols["event"], _label(mapping, names),
+    seen: list[str] = []
+    labels = maps.table("label", cols["event"], _label(mapping, names, seen),
                         (pa.int8(), pa.int32(), pa.int32(), pa.int32(), pa.bool_()),
                         ("event", "rule_service", "rule_destination", "activity", "mapped"))
     ts = timestamp_sql(_col(cols["timestamp"]), mapping.date_order,
@@ -232,16 +238,10 @@ def _stage_events(con: duckdb.DuckDBPyConnection, raw: RawTable, cols: dict[str,
                CASE WHEN reason = 'unknown_event' THEN {_detail('event', 'label')}
                     WHEN reason IN ('unparseable_date', 'implausible_date')
                     THEN {_detail('timestamp', 'ts_text')} END AS detail,
-               person,
-               to_json({{'class': {names.name_sql('class', 'class')},
-                         'service': {names.name_sql('service', 'service')},
-                         'event': coalesce(label, {event_name_sql('event')}),
-                         'timestamp': coalesce(ts_text, CAST(ts AS VARCHAR)),
-                         'destination': {names.name_sql('destination', 'destination')}
-                        }})::VARCHAR AS "values"
+               person, CAST(NULL AS VARCHAR) AS "values"
         FROM {staged} WHERE reason IS NOT NULL
     """)
-    return StagedFile(f"events_{k}", f"rejects_{k}", (staged,))
+    return StagedFile(f"events_{k}", f"rejects_{k}", (staged,), tuple(seen))
 
 
 def _outcome(text: str) -> tuple[object, ...]:
@@ -297,11 +297,6 @@ def _stage_stays(con: duckdb.DuckDBPyConnection, raw: RawTable, cols: dict[str, 
         f"THEN {_detail(f, f + '_text')}" for f in dates)
     detail = (f"CASE {detail_parts} WHEN accepted_text IS NOT NULL AND accepted IS NULL "
               f"THEN {_detail('accepted', 'accepted_text')} END")
-    fields = ", ".join(f"'{f}': {f}_text" for f in dates)
-    values = (f"to_json({{'class': {names.name_sql('class', 'class')}, "
-              f"'service': {names.name_sql('service', 'service')}, {fields}, "
-              f"'accepted': accepted_text, "
-              f"'destination': {names.name_sql('destination', 'destination')}}})::VARCHAR")
     staged = f"staged_{k}"
     con.execute(f"""
         CREATE TEMP TABLE {staged} AS
@@ -310,7 +305,8 @@ def _stage_stays(con: duckdb.DuckDBPyConnection, raw: RawTable, cols: dict[str, 
     """)
     con.execute(f"""
         CREATE TEMP VIEW rejects_{k} AS
-        SELECT file_no, "row", reason, {detail} AS detail, person, {values} AS "values"
+        SELECT file_no, "row", reason, {detail} AS detail, person,
+               CAST(NULL AS VARCHAR) AS "values"
         FROM {staged} WHERE reason IS NOT NULL
     """)
     common = 'file_no, "row", person, class, service'

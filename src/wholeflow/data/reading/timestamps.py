@@ -2,8 +2,12 @@
 
 Accepted, in this order (the first that reads the value wins):
 
-1. ISO 8601: ``2024-04-03``, ``2024-04-03 10:15``, ``2024-04-03T10:15:00.000+01:00``. A UTC offset
-   is dropped and the local wall-clock time kept, so midnight censuses fall on local midnights.
+1. ISO 8601: ``2024-04-03``, ``2024-04-03 10:15``, ``2024-04-03T10:15:00.000+01:00``. A time with
+   a UTC offset (``+01:00``, ``-05:00``, ``Z``; as XES logs write them) is the moment it names,
+   converted to UK local time (:data:`LOCAL_TIME_ZONE`: GMT in winter, BST in summer), so times
+   written with different offsets line up and midnight censuses fall on UK midnights. A time
+   without an offset is taken as local time already. Typed time-zone-aware columns (Parquet)
+   are converted the same way.
 2. Day-first dates (the UK habit, or month-first / year-first when asked): ``03/04/2024``,
    ``03/04/24 10:15``, ``03-04-2024``, ``03.04.2024``, ``3 Apr 2024``, ``03-APR-2024 10:15``,
    ``03/04/2024 10:15 AM``, ``20240403``.
@@ -19,6 +23,9 @@ from __future__ import annotations
 from typing import Literal
 
 DateOrder = Literal["dmy", "mdy", "ymd"]
+
+LOCAL_TIME_ZONE = "Europe/London"
+"""The one local time every imported time is in (times with an offset are converted to it)."""
 
 _TIMES = (" %H:%M:%S.%f", " %H:%M:%S", " %H:%M", " %I:%M %p", " %I:%M:%S %p", "")
 
@@ -53,6 +60,8 @@ def timestamp_sql(column: str, order: DateOrder = "dmy", column_type: str = "VAR
     Excel serial days, text goes through the formats above.
     """
     kind = column_type.upper()
+    if kind in ("TIMESTAMP WITH TIME ZONE", "TIMESTAMPTZ"):
+        return f"timezone('{LOCAL_TIME_ZONE}', {column})"
     if kind == "TIMESTAMP_NS":
         # to the microsecond below, as text is read: DuckDB's cast would round instead, and
         # the same extract as Parquet and as CSV would differ by a microsecond
@@ -105,6 +114,10 @@ def _text_sql(raw: str, order: DateOrder, usual: bool = True) -> str:
     readings += [f"TRY_STRPTIME({text}, {_sql_list(date_formats(order))})",
                  f"CASE WHEN regexp_full_match({text}, '\\d{{5}}(\\.\\d+)?') "
                  f"THEN {_excel_serial_sql(f'TRY_CAST({text} AS DOUBLE)')} END"]
+    # an offset at the end ("+01:00", "-0500" aside: ISO's extended form, or "Z"): the moment
+    # it names, in local time; two characters looked at, so plain values pay almost nothing
+    offset = (f"CASE WHEN right({raw}, 1) = 'Z' OR (substr({raw}, -6, 1) IN ('+', '-') AND "
+              f"substr({raw}, -3, 1) = ':') THEN {_plausible(_local(f'trim({raw})'))} END")
     return (
         # The untrimmed ISO value first: most values are clean, and COALESCE looks at the
         # later, slower readings only for the rest. Its year must be plausible: DuckDB's cast
@@ -112,9 +125,14 @@ def _text_sql(raw: str, order: DateOrder, usual: bool = True) -> str:
         # The slower readings take the trimmed text through a lambda: written out several
         # times (or once, twice, as the plausibility test does), DuckDB would compute them
         # for every value up front (one common subexpression), slow ones or not.
-        f"COALESCE({_plausible(fast)}, "
+        f"COALESCE({offset}, {_plausible(fast)}, "
         f"list_transform([trim({raw})], lambda {text}: COALESCE({', '.join(readings)}))[1])"
     )
+
+
+def _local(text: str) -> str:
+    """A text time with a UTC offset as local time (NULL when it is not one)."""
+    return f"timezone('{LOCAL_TIME_ZONE}', TRY_CAST({text} AS TIMESTAMPTZ))"
 
 
 def _excel_serial_sql(number: str) -> str:

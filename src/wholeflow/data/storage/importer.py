@@ -1,10 +1,15 @@
 """``import_events``: event-log files into the workspace's store, nothing lost, nothing twice.
 
-Each file is read (:mod:`~wholeflow.data.readers`), its columns matched to fields
-(:mod:`~wholeflow.data.mapping`), every row checked (:mod:`~wholeflow.data.validate_rows`),
-person identifiers pseudonymised (:mod:`~wholeflow.data.pseudonymise`), and events paired into
-stints together with those already stored (:mod:`~wholeflow.data.pairing`). The shared tables
-are rebuilt (:mod:`~wholeflow.data.journeys`) and everything is written in one transaction.
+Each file is read (:mod:`~wholeflow.data.reading.readers`), its columns matched to fields
+(:mod:`~wholeflow.data.reading.mapping`), every row checked
+(:mod:`~wholeflow.data.checking.validate_rows`), person identifiers pseudonymised
+(:mod:`~wholeflow.data.checking.pseudonymise`), and events paired into stints together with the
+stored events of the people they touch (:mod:`~wholeflow.data.episodes.pairing`): the people with
+new events, and those with a stint or referral still open, whose figures depend on the end of the
+extract. Those people's rows of the shared tables are replaced
+(:mod:`~wholeflow.data.episodes.journeys`), so an import's time follows the extract, not the store,
+and the result is the same as importing every extract into a fresh store. Everything is written in
+one transaction.
 
 Every row is either loaded or quarantined with its reason, so ``rows_in == rows_loaded +
 rows_quarantined`` for every file. A file already imported (same bytes) is skipped, unless
@@ -29,10 +34,20 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from wholeflow.data.journey_rows import journey_table
-from wholeflow.data.journeys import Window, build_tables
-from wholeflow.data.labels import Labels, event_code_sql, event_name_sql
-from wholeflow.data.mapping import (
+from wholeflow.data.checking.labels import Labels, event_code_sql
+from wholeflow.data.checking.pseudonymise import secret_path, workspace_secret
+from wholeflow.data.checking.validate_rows import StagedFile, stage_file
+from wholeflow.data.episodes.journey_rows import journey_table
+from wholeflow.data.episodes.journeys import Window, build_tables, can_update
+from wholeflow.data.episodes.pairing import (
+    Pairing,
+    order_events,
+    pair,
+    read_events,
+    warm_up,
+    write_pairing,
+)
+from wholeflow.data.reading.mapping import (
     ActivityMap,
     ImportMapping,
     Shape,
@@ -43,17 +58,18 @@ from wholeflow.data.mapping import (
     resolve_columns,
     save_mapping,
 )
-from wholeflow.data.pairing import (
-    Pairing,
-    order_events,
-    pair,
-    read_events,
-    warm_up,
-    write_pairing,
+from wholeflow.data.reading.readers import (
+    ROW,
+    RawTable,
+    drop_raw,
+    file_format,
+    file_hash,
+    malformed_row,
+    read_file,
 )
-from wholeflow.data.pseudonymise import workspace_secret
-from wholeflow.data.readers import drop_raw, file_format, file_hash, malformed_row, read_file
-from wholeflow.data.store import (
+from wholeflow.data.reading.timestamps import DateOrder
+from wholeflow.data.reading.vocabulary import EVENTS
+from wholeflow.data.storage.store import (
     Store,
     configure,
     ensure_schema,
@@ -63,9 +79,6 @@ from wholeflow.data.store import (
     unmark_import,
     wait_for_lock,
 )
-from wholeflow.data.timestamps import DateOrder
-from wholeflow.data.validate_rows import StagedFile, stage_file
-from wholeflow.data.vocabulary import EVENTS
 from wholeflow.errors import DataError
 
 PathLike = str | Path
@@ -109,14 +122,37 @@ class ImportReport:
     persons: int = 0
     """People among the loaded rows of this import."""
     by_reason: dict[str, int] = field(default_factory=dict)
-    """Quarantined rows by reason (see :data:`wholeflow.data.vocabulary.REASONS`)."""
+    """Quarantined rows by reason (see :data:`wholeflow.data.reading.vocabulary.REASONS`)."""
     other_events: int = 0
-    """Loaded events whose activity maps to no event type (kept as ``other``)."""
+    """Loaded events whose activity is in no activity map entry and is no known event type
+    (kept as ``other``)."""
     unmapped_activities: dict[str, int] = field(default_factory=dict)
+    """Those events by activity, most frequent first."""
+    mapped_other: dict[str, int] = field(default_factory=dict)
+    """Loaded events of activities the activity map maps to ``other`` on purpose, by
+    activity (kept as ``other`` events, and counted as mapped)."""
+    unmatched_map_entries: dict[str, list[str]] = field(default_factory=dict)
+    """Activity map entries that match no activity in the files (a typo?), each with the
+    nearest activity names in the files."""
+    missing_ends: dict[str, int] = field(default_factory=dict)
+    """Stays in the store, per service, open far longer than the service's closed stays:
+    their end was never recorded (see :mod:`wholeflow.data.episodes.journeys`). They stay in the
+    store but count in no census and in no fit."""
+    max_open_days: float | None = None
+    """The open limit in days given for every service, else None (the rule decides)."""
     store: str = ""
     steps: dict[str, StepTime] = field(default_factory=dict)
     """Where the time went, step by step in the order they started (for tuning and
     benchmarks; not part of :meth:`__str__`)."""
+
+    def warnings(self) -> list[str]:
+        """What the user should look at: activity map entries that matched nothing."""
+        out = []
+        for entry, near in self.unmatched_map_entries.items():
+            hint = (f"; nearest in the files: {', '.join(map(repr, near))}" if near
+                    else "; no activity in the files is close to it")
+            out.append(f"activity map entry {entry!r} matches no activity in the files{hint}")
+        return out
 
     @property
     def rows_in(self) -> int:
@@ -146,6 +182,17 @@ class ImportReport:
             top = ", ".join(f"{a!r} ({n:,})" for a, n in list(self.unmapped_activities.items())[:5])
             lines.append(f"  kept as 'other' events (not in the activity map): "
                          f"{self.other_events:,}: {top}")
+        if self.mapped_other:
+            lines.append(f"  mapped to 'other' by the activity map: "
+                         f"{sum(self.mapped_other.values()):,} events")
+        lines += [f"  warning: {w}" for w in self.warnings()]
+        if self.missing_ends:
+            by_service = ", ".join(f"{s} {n:,}" for s, n in self.missing_ends.items())
+            limit = (f"more than {self.max_open_days:g} days" if self.max_open_days
+                     else "far longer than the service's closed stays")
+            lines.append(f"  stays with no end recorded (open {limit}; kept, but left out of "
+                         f"the census and of fitting): {sum(self.missing_ends.values()):,}: "
+                         f"{by_service}")
         return "\n".join(lines)
 
 
@@ -177,6 +224,7 @@ def import_events(
     replace: bool = False,
     journey_gap_days: float = 1.0,
     extract_end: str | pd.Timestamp | None = None,
+    max_open_days: float | None = None,
 ) -> ImportReport:
     """Import event-log files into ``<workspace>/.wholeflow/store.duckdb``.
 
@@ -188,12 +236,20 @@ def import_events(
     (one row per stint). Dates are read day-first unless ``date_order`` says otherwise.
     ``infer_ends`` ends a person's stint in one service when they start in another.
     ``extract_end`` is when the extract was taken (default: its last event time); stays open
-    then are censored there. Returns an :class:`ImportReport`.
+    then are censored there, unless they have been open so much longer than the service's
+    closed stays that their end was surely never recorded: beyond three times the 95th
+    percentile of the closed stays, or beyond ``max_open_days`` when given (remembered by the
+    store for later imports). Such stays are counted in the report as ``missing_ends``.
+    Returns an :class:`ImportReport`.
     """
     ws = Path(workspace)
     files = [Path(paths)] if isinstance(paths, str | Path) else [Path(p) for p in paths]
     if not files:
         raise DataError("no files to import: give one or more event-log files")
+    if max_open_days is not None and not (
+            isinstance(max_open_days, int | float) and 0 < max_open_days < float("inf")):
+        raise DataError(f"max_open_days must be a positive number of days, got "
+                        f"{max_open_days!r}")
     plan = _mapping(ws, mapping, columns, activity_map, shape, date_order, {
         "person": person, "service": service, "event": event, "timestamp": timestamp,
         "destination": destination, "class": patient_class, "referred": referred,
@@ -204,13 +260,23 @@ def import_events(
     if store.exists() and killed_import(ws):
         store.tidy()  # an import killed part-way left rows and a log behind
     existed = store.exists()
+    # folders this import makes: a failed import takes them away again (if nothing else
+    # was put in them meanwhile), so the folder is left as it was
+    made = [folder for folder in (ws, store.path.parent) if not folder.exists()]
+    secret = secret_path(ws)
+    keyed = secret.exists()
     try:
         report = _import(store, files, plan, sheet, infer_ends, replace, journey_gap_days,
-                         extract_end)
+                         extract_end, max_open_days)
     except BaseException:
         if not existed:
-            for leftover in (store.path, store.path.with_name(store.path.name + ".wal")):
-                leftover.unlink(missing_ok=True)
+            leftovers = [store.path, store.path.with_name(store.path.name + ".wal")]
+            for leftover in leftovers + ([] if keyed else [secret]):
+                leftover.unlink(missing_ok=True)  # no pseudonym made with a new key is kept
+        shutil.rmtree(_tmp_dir(ws), ignore_errors=True)
+        for folder in reversed(made):
+            with contextlib.suppress(OSError):
+                folder.rmdir()  # only when empty
         raise
     finally:
         shutil.rmtree(_tmp_dir(ws), ignore_errors=True)
@@ -277,7 +343,8 @@ def _store_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
 
 def _import(store: Store, files: list[Path], plan: ImportMapping, sheet: str | None,
             infer_ends: bool, replace: bool, gap: float,
-            extract_end: str | pd.Timestamp | None) -> ImportReport:
+            extract_end: str | pd.Timestamp | None,
+            max_open_days: float | None) -> ImportReport:
     key = workspace_secret(store.workspace)
     report = ImportReport(store=str(store.path))
     step = _Clock(report.steps)
@@ -288,6 +355,11 @@ def _import(store: Store, files: list[Path], plan: ImportMapping, sheet: str | N
             "SELECT import_id, file_hash FROM store.imports").fetchall()}
             if "imports" in stored else {})
         next_id = max(earlier.values(), default=0) + 1
+        if max_open_days is None and "meta" in stored:
+            row = con.execute("SELECT value FROM store.meta WHERE key = 'max_open_days'"
+                              ).fetchone()
+            max_open_days = float(row[0]) if row else None
+        report.max_open_days = max_open_days
         replaced: list[int] = []
         todo: list[tuple[Path, FileReport, str]] = []
         seen: set[str] = set()
@@ -317,21 +389,29 @@ def _import(store: Store, files: list[Path], plan: ImportMapping, sheet: str | N
             _code_legacy_events(con, labels)
         malformed: list[tuple[int, int, str]] = []
         staged = []
+        # the raw rows stay (in memory, never in the store) until the quarantine has taken
+        # the original columns of its rows; closing the connection lets them go in any case
+        raws: list[tuple[RawTable, str]] = []
         for k, (path, fr, _) in enumerate(todo):
             with step("read"):
                 raw = read_file(con, path, f"raw_{k}", sheet)
             con.execute("SET preserve_insertion_order = false")  # faster from here on
             resolved = resolve_columns(raw.columns, plan, path)
+            raws.append((raw, resolved.columns["person"]))
             fr.shape, fr.rows_in = resolved.shape, raw.rows + len(raw.malformed)
             with step("check, code and pseudonymise"):
                 staged.append(stage_file(con, raw, resolved, plan, k, key, labels))
-            drop_raw(con, raw)  # the raw identifiers go with it
             malformed.extend((k, line, what) for line, what in raw.malformed)
+        if plan.activity_map is not None and any(s.activities for s in staged):
+            report.unmatched_map_entries = plan.activity_map.unmatched(
+                a for s in staged for a in s.activities)
         old = "legacy_events" if legacy else "store.events" if "events" in stored else None
         with step("load compiled code"):
             warming.join()  # usually done by now
         with step("fetch events"):
-            _combine(con, staged, old, replaced, malformed)
+            update = (old == "store.events" and can_update(con, "store"))
+            _combine(con, staged, old, replaced, malformed, update)
+            stored_span = _stored_span(con, replaced) if update else None
             events = read_events(con)
         # While pairing works on the arrays alone, the new events go into the store in a
         # transaction of their own (DuckDB writes on its own threads). They count only once
@@ -344,7 +424,7 @@ def _import(store: Store, files: list[Path], plan: ImportMapping, sheet: str | N
                 with step("order and pair"):
                     pairing = pair(order_events(events, labels), labels, infer_ends, gap)
                     del events
-                    window = _window(pairing.span, extract_end)
+                    window = _window(_union(pairing.span, stored_span), extract_end)
                     journeys = None if window is None else journey_table(
                         pairing.episodes, pairing.links, labels.names["service"],
                         labels.names["destination"], labels.names["class"],
@@ -354,10 +434,17 @@ def _import(store: Store, files: list[Path], plan: ImportMapping, sheet: str | N
                     writing.join()
             with step("quarantine and count"):
                 write_pairing(con, pairing, labels)
-                _count(con, todo, staged, pairing, labels, report)
+                _count(con, todo, staged, pairing, labels, report, plan.activity_map)
+                _original_values(con, raws)
+                for raw, _ in raws:
+                    drop_raw(con, raw)  # the raw identifiers go with them
             with step("write the store"):
                 _write(con, todo, plan, replaced, window, pairing.rejected > 0, labels,
-                       legacy, early, journeys)
+                       legacy, early, journeys, max_open_days, update)
+                if window is not None:
+                    report.missing_ends = dict(con.execute(
+                        "SELECT service, count(*) FROM store.stays WHERE end_missing "
+                        "GROUP BY service ORDER BY service").fetchall())
         except BaseException:
             if early:
                 _forget_events(con, todo)
@@ -446,9 +533,16 @@ def _code_legacy_events(con: duckdb.DuckDBPyConnection, labels: Labels) -> None:
 
 
 def _combine(con: duckdb.DuckDBPyConnection, staged: list[StagedFile], old: str | None,
-             replaced: list[int], malformed: list[tuple[int, int, str]]) -> None:
-    """Views of the new events (with a row id, ``gid``) and of all events (the new ones and
-    those of the table ``old``, if any); a reject table."""
+             replaced: list[int], malformed: list[tuple[int, int, str]],
+             update: bool = False) -> None:
+    """Views of the new events (with a row id, ``gid``) and of all events to pair (the new
+    ones and those of the table ``old``, if any); a reject table.
+
+    With ``update``, only the stored events of the *touched* people are paired again (the
+    table ``touched``): those with new events, those of replaced imports, and those with an
+    episode still open (``store.open_people``). Pairing is person by person, so the others'
+    stays cannot change; see :func:`wholeflow.data.episodes.journeys.build_tables`.
+    """
     con.execute("CREATE TEMP VIEW new_events AS " + " UNION ALL ".join(
         f'SELECT *, (CAST(file_no AS BIGINT) << {_ROW_BITS}) | "row" AS gid FROM {s.events}'
         for s in staged))
@@ -458,19 +552,54 @@ def _combine(con: duckdb.DuckDBPyConnection, staged: list[StagedFile], old: str 
         con.executemany("INSERT INTO new_rejects VALUES (?, ?, 'malformed_row', ?, NULL, NULL)",
                         [[k, malformed_row(line), f"line {line}: {what}"]
                          for k, line, what in malformed])
-    new = ("SELECT person, ts, hint, event, service, destination, class, TRUE AS is_new, gid "
-           "FROM new_events")
+    new = ("SELECT person, ts, hint, event, service, destination, class, TRUE AS is_new, gid, "
+           "activity FROM new_events")
     if old is not None:
         # only events of recorded imports (an import that failed may have left some)
         skip = "WHERE import_id IN (SELECT import_id FROM store.imports)" + (
             f" AND import_id NOT IN ({', '.join(map(str, replaced))})" if replaced else "")
+        if update:
+            listed = ", ".join(map(str, replaced)) or "NULL"
+            # people with a time after the census's last day: their changes to the census
+            # fall on days it did not have (see journeys.update_daily)
+            after = "(SELECT CAST(max(date) AS TIMESTAMP) FROM store.daily)"
+            con.execute(f"""
+                CREATE OR REPLACE TEMP TABLE touched AS
+                SELECT DISTINCT person FROM new_events
+                UNION SELECT person FROM store.events WHERE import_id IN ({listed})
+                UNION SELECT person FROM store.open_people
+                UNION SELECT person FROM store.stays
+                WHERE started > {after} OR ready > {after} OR ended > {after}
+                      OR queued > {after}
+                UNION SELECT person FROM store.waiting WHERE queued > {after}
+            """)
+            skip += " AND person IN (SELECT person FROM touched)"
         earlier = ('SELECT person, "timestamp" AS ts, coalesce(hint, "timestamp") AS hint, '
                    "event, service, destination, class, FALSE AS is_new, "
-                   f"-((CAST(import_id AS BIGINT) << {_ROW_BITS}) | \"row\") - 1 AS gid "
-                   f"FROM {old} {skip}")
+                   f"-((CAST(import_id AS BIGINT) << {_ROW_BITS}) | \"row\") - 1 AS gid, "
+                   f"activity FROM {old} {skip}")
         con.execute(f"CREATE OR REPLACE TEMP VIEW all_events AS {new} UNION ALL {earlier}")
     else:
         con.execute(f"CREATE OR REPLACE TEMP VIEW all_events AS {new}")
+
+
+def _stored_span(con: duckdb.DuckDBPyConnection, replaced: list[int]
+                 ) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """First and last time of the stored events that stay (every stored event was kept by
+    pairing when it came; those of replaced imports go)."""
+    skip = f" AND import_id NOT IN ({', '.join(map(str, replaced))})" if replaced else ""
+    [(first, last)] = con.execute(
+        'SELECT min("timestamp"), max("timestamp") FROM store.events '
+        f"WHERE import_id IN (SELECT import_id FROM store.imports){skip}").fetchall()
+    return None if first is None else (pd.Timestamp(first), pd.Timestamp(last))
+
+
+def _union(a: tuple[pd.Timestamp, pd.Timestamp] | None,
+           b: tuple[pd.Timestamp, pd.Timestamp] | None
+           ) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    if a is None or b is None:
+        return a or b
+    return min(a[0], b[0]), max(a[1], b[1])
 
 
 def _window(span: tuple[pd.Timestamp, pd.Timestamp] | None,
@@ -486,7 +615,7 @@ def _window(span: tuple[pd.Timestamp, pd.Timestamp] | None,
 
 def _count(con: duckdb.DuckDBPyConnection, todo: list[tuple[Path, FileReport, str]],
            staged: list[StagedFile], pairing: Pairing, labels: Labels,
-           report: ImportReport) -> None:
+           report: ImportReport, amap: ActivityMap | None) -> None:
     """Rows loaded and quarantined per file, each counted from its own source.
 
     Loaded rows passed the row checks and had no event rejected by pairing; quarantined rows
@@ -494,7 +623,7 @@ def _count(con: duckdb.DuckDBPyConnection, todo: list[tuple[Path, FileReport, st
     read is checked, not assumed.
     """
     if pairing.rejected:
-        _quarantine_paired_out(con, todo, labels)
+        _quarantine_paired_out(con)
     passed = dict(con.execute(" UNION ALL ".join(
         f"SELECT {k}, count(*) FILTER (WHERE reason IS NULL) FROM {s.tables[0]}"
         for k, s in enumerate(staged))).fetchall())
@@ -519,44 +648,44 @@ def _count(con: duckdb.DuckDBPyConnection, todo: list[tuple[Path, FileReport, st
             GROUP BY 1 ORDER BY 2 DESC
         """).fetchall()
         names = labels.names["activity"]
-        report.unmapped_activities = {"(none)" if a is None else names[a]: int(n)
-                                      for a, n in others}
-    report.other_events = pairing.other_events
+        for a, n in others:
+            name = "(none)" if a is None else names[a]
+            on_purpose = amap is not None and a is not None and amap.lookup(name) is not None
+            (report.mapped_other if on_purpose else report.unmapped_activities)[name] = int(n)
+    report.other_events = pairing.other_events - sum(report.mapped_other.values())
 
 
-def _quarantine_paired_out(con: duckdb.DuckDBPyConnection,
-                           todo: list[tuple[Path, FileReport, str]], labels: Labels) -> None:
-    """Quarantine rows that pairing refused (``event_rejects``), with their values.
-
-    A row of an events file is one event. A row of a stays file is several: its events are
-    listed in time order (a list sorted after grouping: an ordered aggregate would sort
-    within every group, several times slower), with the row's class and service (one each)
-    and destination (on its end, if any).
-    """
-    single = ", ".join(str(k) for k, (_, fr, _) in enumerate(todo) if fr.shape == "events")
-    single = single or "-1"
-    listed = (f"array_to_string(list_transform(list_sort(list({{'t': e.ts, 'e': e.event}})), "
-              f"lambda x: {event_name_sql('x.e')}), ', ')")
-    con.execute(f"""
+def _quarantine_paired_out(con: duckdb.DuckDBPyConnection) -> None:
+    """Quarantine rows that pairing refused (``event_rejects``): one row each, however many
+    events it gave (a wide stay row gives several); :func:`_original_values` adds what the
+    row held."""
+    con.execute("""
         INSERT INTO new_rejects
-        SELECT file_no, "row", reason, NULL, person,
-               to_json({{'class': {labels.name_sql('class', 'class')},
-                        'service': {labels.name_sql('service', 'service')},
-                        'event': events,
-                        'timestamp': CAST(ts AS VARCHAR),
-                        'destination': {labels.name_sql('destination', 'destination')}
-                       }})::VARCHAR
-        FROM (SELECT e.file_no, e."row", r.reason, e.person, e.class, e.service,
-                     e.destination, e.ts, {event_name_sql('e.event')} AS events
-              FROM new_events e JOIN event_rejects r USING (gid)
-              WHERE e.file_no IN ({single})
-              UNION ALL
-              SELECT e.file_no, e."row", any_value(r.reason), min(e.person), min(e.class),
-                     min(e.service), min(e.destination), min(e.ts), {listed}
-              FROM new_events e JOIN event_rejects r USING (gid)
-              WHERE e.file_no NOT IN ({single})
-              GROUP BY e.file_no, e."row")
+        SELECT e.file_no, e."row", any_value(r.reason), NULL, min(e.person), NULL
+        FROM new_events e JOIN event_rejects r USING (gid)
+        GROUP BY e.file_no, e."row"
     """)
+
+
+def _original_values(con: duckdb.DuckDBPyConnection, raws: list[tuple[RawTable, str]]) -> None:
+    """The table ``reject_values`` (file_no, row, values): every original column of each
+    quarantined row, as JSON, but the raw person identifier (the quarantine holds its
+    pseudonym). Malformed lines have no columns: their detail gives the line."""
+    parts = []
+    for k, (raw, person) in enumerate(raws):
+        fields = ", ".join(f"'{name.replace(chr(39), chr(39) * 2)}': r.{_quote(name)}"
+                           for name in raw.columns if name != person)
+        values = f"to_json({{{fields}}})::VARCHAR" if fields else "NULL"
+        parts.append(f"""
+            SELECT {k} AS file_no, r.{_quote(ROW)} AS "row", {values} AS "values"
+            FROM {_quote(raw.table)} r
+            WHERE r.{_quote(ROW)} IN (SELECT "row" FROM new_rejects
+                                     WHERE file_no = {k} AND reason <> 'malformed_row')""")
+    con.execute("CREATE OR REPLACE TEMP TABLE reject_values AS " + " UNION ALL ".join(parts))
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _write_events(con: duckdb.DuckDBPyConnection,
@@ -615,7 +744,7 @@ def _by_file(file_no: str, values: list[str]) -> str:
 def _write(con: duckdb.DuckDBPyConnection, todo: list[tuple[Path, FileReport, str]],
            plan: ImportMapping, replaced: list[int], window: Window | None,
            any_rejected: bool, labels: Labels, legacy: bool, early: bool,
-           journeys: pa.Table | None) -> None:
+           journeys: pa.Table | None, max_open_days: float | None, update: bool) -> None:
     """Everything else in one transaction: the store changes completely or not at all.
 
     The new events are in the store already when ``early`` (see :func:`_write_events`; those
@@ -649,8 +778,10 @@ def _write(con: duckdb.DuckDBPyConnection, todo: list[tuple[Path, FileReport, st
         names = _by_file("file_no", [f"'{_sql_text(path)}'" for path, _, _ in todo])
         con.execute(f"""
             INSERT INTO store.quarantine
-            SELECT {_import_ids(todo)}, {names}, "row", reason, detail, person, "values"
-            FROM new_rejects  -- in no order: readers order it (sorting it here cost more)
+            SELECT {_import_ids(todo)}, {names}, "row", reason, detail, person,
+                   coalesce(v."values", q."values")
+            FROM new_rejects q LEFT JOIN reject_values v USING (file_no, "row")
+            -- in no order: readers order it (sorting it here cost more)
         """)
         now = dt.datetime.now().replace(microsecond=0)
         for path, fr, digest in todo:
@@ -662,13 +793,17 @@ def _write(con: duckdb.DuckDBPyConnection, todo: list[tuple[Path, FileReport, st
         if window is not None:
             con.execute("USE store")
             try:
-                build_tables(con, window, journeys)
+                build_tables(con, window, journeys, max_open_days,
+                             "temp.touched" if update else None, only_added=not replaced)
             finally:
                 con.execute("USE memory")
             con.execute("DELETE FROM store.meta")
             con.execute("INSERT INTO store.meta VALUES ('extract_start', ?), "
                         "('extract_end', ?), ('built_at', ?)",
                         [str(window.start), str(window.end), str(now)])
+            if max_open_days is not None:
+                con.execute("INSERT INTO store.meta VALUES ('max_open_days', ?)",
+                            [repr(float(max_open_days))])
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

@@ -7,8 +7,9 @@ lost on the way in: dates, empty cells and odd values are judged later, row by r
 are quarantined with their reason. Lines that cannot even be split into the file's columns are
 reported as malformed with their line number, and the rows around them keep their place
 (row = line - 1 for files of one line per row). A file DuckDB refuses outright (a stray
-carriage return inside a field) is read line by line by :mod:`~wholeflow.data.csv_lenient`, one
-bad line one quarantined row. A file that is not what its name says (a ``.gz`` that is not
+carriage return inside a field) is read line by line by
+:mod:`~wholeflow.data.reading.csv_lenient`, one bad line one quarantined row. A file that is
+not what its name says (a ``.gz`` that is not
 gzip, a Parquet file named ``.csv``) is refused naming what it seems to be. ``NA``, ``NULL``
 and ``-`` are kept as text (a person may really be called NA); only empty cells are empty.
 
@@ -35,7 +36,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from wholeflow.data.csv_lenient import split_text
+from wholeflow.data.reading.csv_lenient import split_text
 from wholeflow.errors import DataError
 
 ROW = "__wholeflow_row"
@@ -268,7 +269,7 @@ def _check_text(path: Path) -> None:
 
 def _read_lenient(con: duckdb.DuckDBPyConnection, path: Path, table: str,
                   encoding: str) -> RawTable:
-    """``path`` read by :func:`~wholeflow.data.csv_lenient.split_text`."""
+    """``path`` read by :func:`~wholeflow.data.reading.csv_lenient.split_text`."""
     try:
         with _open_maybe_gzip(path) as handle:
             data = handle.read()

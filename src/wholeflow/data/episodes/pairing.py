@@ -26,11 +26,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from wholeflow.data.event_order import pairing_order
-from wholeflow.data.labels import Labels
-from wholeflow.data.linking import Links, link
-from wholeflow.data.stints import NAT, Episodes, pair_events
-from wholeflow.data.vocabulary import EVENTS, REASON_CODES
+from wholeflow.data.checking.labels import Labels
+from wholeflow.data.episodes.event_order import pairing_order
+from wholeflow.data.episodes.linking import Links, link
+from wholeflow.data.episodes.stints import NAT, Episodes, pair_events
+from wholeflow.data.reading.vocabulary import EVENTS, REASON_CODES
 
 _REASON_NAMES = {code: name for name, code in REASON_CODES.items()}
 _CONFLICT = REASON_CODES["conflicts_with_stored"]
@@ -42,7 +42,8 @@ def read_events(con: duckdb.DuckDBPyConnection) -> dict[str, np.ndarray]:
     table = con.sql("""
         SELECT person, epoch_us(ts) AS time, epoch_us(hint) AS hint, event,
                coalesce(service, -1) AS service, coalesce(destination, -1) AS destination,
-               coalesce(class, -1) AS klass, is_new, gid
+               coalesce(class, -1) AS klass, is_new, gid,
+               coalesce(activity, -1) AS activity
         FROM all_events
     """).fetchnumpy()
     return {name: np.asarray(values) for name, values in table.items()}
@@ -55,7 +56,8 @@ def order_events(events: dict[str, np.ndarray], labels: Labels) -> dict[str, np.
     destination_rank = np.append(labels.ranks("destination"), -1)
     return pairing_order(events["person"], events["time"], events["hint"], events["gid"],
                          events["event"], events["service"], events["destination"],
-                         events["klass"], events["is_new"], service_rank, destination_rank)
+                         events["klass"], events["is_new"], service_rank, destination_rank,
+                         events["activity"])
 
 
 def warm_up() -> None:
@@ -65,16 +67,16 @@ def warm_up() -> None:
     runs this in a background thread while DuckDB reads the files (which frees the
     interpreter), so that pairing starts at once. Types match those of a real import.
     """
-    from wholeflow.data.journey_rows import journey_table
+    from wholeflow.data.episodes.journey_rows import journey_table
 
     n = 2
     zeros64, zeros32 = np.zeros(n, np.int64), np.zeros(n, np.int32)
     events = np.array([EVENTS.index("start"), EVENTS.index("end")], np.int8)
     ranks = np.array([0, -1], np.int64)
     pairing_order(zeros64, zeros64, zeros64, np.arange(n, dtype=np.int64), events, zeros32,
-                  zeros32 - 1, zeros32 - 1, np.ones(n, bool), ranks, ranks)
+                  zeros32 - 1, zeros32 - 1, np.ones(n, bool), ranks, ranks, zeros32 - 1)
     _, episodes = pair_events(zeros64, np.arange(n, dtype=np.int64), events, zeros32,
-                              zeros32 - 1, zeros32 - 1, 1)
+                              zeros32 - 1, zeros32 - 1, 1, activity=zeros32 - 1)
     journey_table(episodes, link(episodes, 1.0), ["a"], [], [], 0)
 
 
@@ -95,7 +97,7 @@ class Pairing:
     rejected_rows: np.ndarray
     """The source rows (gid) of the new events rejected, each once."""
     reasons: np.ndarray
-    """Their reason codes (:data:`~wholeflow.data.vocabulary.REASON_CODES`)."""
+    """Their reason codes (:data:`~wholeflow.data.reading.vocabulary.REASON_CODES`)."""
 
 
 def pair(ev: dict[str, np.ndarray], labels: Labels, infer_ends: bool = False,
@@ -105,7 +107,7 @@ def pair(ev: dict[str, np.ndarray], labels: Labels, infer_ends: bool = False,
     is_new = np.asarray(ev["is_new"], dtype=bool)
     active = np.ones(len(is_new), dtype=bool)
     final_reason = np.zeros(len(is_new), dtype=np.int8)
-    fields = ("person", "time", "event", "service", "destination", "klass", "gid")
+    fields = ("person", "time", "event", "service", "destination", "klass", "gid", "activity")
     rounds = 0
     while True:
         rounds += 1
@@ -114,7 +116,7 @@ def pair(ev: dict[str, np.ndarray], labels: Labels, infer_ends: bool = False,
         c = {f: ev[f] if idx is None else ev[f][idx] for f in fields}
         reasons, episodes = pair_events(
             c["person"], c["time"], c["event"], c["service"], c["destination"], c["klass"],
-            len(labels.names["service"]), infer_ends, source=c["gid"])
+            len(labels.names["service"]), infer_ends, source=c["gid"], activity=c["activity"])
         hits = np.flatnonzero(reasons > 0)
         rejected = hits if idx is None else idx[hits]
         final_reason[rejected] = reasons[hits]

@@ -25,9 +25,9 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from wholeflow.data import journeys as build
-from wholeflow.data.journeys import Window, days_sql
-from wholeflow.data.store import SHARED_TABLES, STORE_FILE, Store, configure, read_window
+from wholeflow.data.episodes import journeys as build
+from wholeflow.data.episodes.journeys import Window, days_sql
+from wholeflow.data.storage.store import SHARED_TABLES, STORE_FILE, Store, configure, read_window
 from wholeflow.errors import DataError
 
 _EMPTY = {
@@ -35,6 +35,10 @@ _EMPTY = {
                   "to_service VARCHAR, referred TIMESTAMP, decided TIMESTAMP, accepted BOOLEAN"),
     "delays": ("replication INTEGER, person BIGINT, service VARCHAR, target VARCHAR, "
                'cause VARCHAR, start TIMESTAMP, "end" TIMESTAMP, days DOUBLE'),
+    # imported data only (see wholeflow.data.episodes.journeys): no limit, so no end taken as
+    # missing
+    "open_limits": ("service VARCHAR, closed_stays BIGINT, p95_closed_days DOUBLE, "
+                    "open_limit_days DOUBLE, rule VARCHAR"),
 }
 
 
@@ -120,6 +124,8 @@ def _from_store_file(path: Path, workspace: str | None = None) -> FlowData:
     for name in SHARED_TABLES:
         if name in present:
             _shared_view(con, name, f"store.{name}")
+    if "open_limits" in present:
+        con.execute("CREATE VIEW open_limits AS SELECT * FROM store.open_limits")
     _complete(con, present)
     try:
         window = read_window(con, "store")
@@ -171,6 +177,7 @@ _STAY_DEFAULTS = {
     "delay_cause": "CAST(NULL AS VARCHAR)", "delay_target": "CAST(NULL AS VARCHAR)",
     "length_of_stay": "CAST(NULL AS DOUBLE)", "wait_days": "CAST(NULL AS DOUBLE)",
     "assessments": "0", "cost": "CAST(NULL AS DOUBLE)", "journey": "1",
+    "end_missing": "FALSE",
 }
 _STAY_REQUIRED = ("person", "service", "started")
 

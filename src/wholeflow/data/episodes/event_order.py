@@ -1,11 +1,12 @@
 """Putting events in pairing order: by person, time, stint hint and the tie-breaks.
 
 Pairing (:mod:`.stints`) reads each person's events in the order (person, time, hint, event
-order, event, service name, destination name, stored before new, source row). A general sort
-on all those keys is one of the most costly steps of a large import, yet people number about a
-tenth of the events and each has only a handful. So:
+order, event, service name, destination name, class, activity, stored before new, source
+row): exact repeats of an event are then next to each other, which is how pairing finds them.
+A general sort on all those keys is one of the most costly steps of a large import, yet
+people number about a tenth of the events and each has only a handful. So:
 
-1. each event's fields are packed into one 48-byte record, in the order they come;
+1. each event's fields are packed into one 56-byte record, in the order they come;
 2. the events are grouped by person with numpy's (vectorised) sort of one 64-bit word per
    event: the top bits of the person key above the event's position (pseudonyms are keyed
    hashes, spread evenly, so people almost never share top bits);
@@ -23,14 +24,16 @@ import numba
 import numpy as np
 
 import wholeflow._numba_cache  # noqa: F401  (before the kernels: where they are cached)
-from wholeflow.data.vocabulary import EVENT_RANK, EVENTS
+from wholeflow.data.reading.vocabulary import EVENT_RANK, EVENTS
 
 _EVENT_RANKS = np.array([EVENT_RANK[e] for e in EVENTS], np.int64)
 SHORT_GROUP = 256
 """Groups up to this size are insertion-sorted; larger ones go to numpy."""
 
-# record fields: person, time, hint, tie-breaks (packed), gid, codes (packed)
-_PERSON, _TIME, _HINT, _TIE, _GID, _CODES = range(6)
+# record fields: person, time, hint, tie-breaks (packed), the rest of the tie-breaks (class,
+# activity, stored before new; packed), gid, codes (packed)
+_PERSON, _TIME, _HINT, _TIE, _SAME, _GID, _CODES = range(7)
+_FIELDS = 7
 _CODE_BITS = 21  # codes are below 2**20 (labels.MAX_CODES); +1 makes room for -1 (none)
 _CODE_MASK = (1 << _CODE_BITS) - 1
 
@@ -38,17 +41,21 @@ _CODE_MASK = (1 << _CODE_BITS) - 1
 def pairing_order(person: np.ndarray, time: np.ndarray, hint: np.ndarray, gid: np.ndarray,
                   event: np.ndarray, service: np.ndarray, destination: np.ndarray,
                   klass: np.ndarray, is_new: np.ndarray, service_rank: np.ndarray,
-                  destination_rank: np.ndarray) -> dict[str, np.ndarray]:
+                  destination_rank: np.ndarray,
+                  activity: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """The events' columns (all but ``hint``) in pairing order, in the arrays given where
     they can be written (their old contents are gone).
 
     ``service``, ``destination`` and ``klass`` are codes (-1 for none); ``service_rank`` and
     ``destination_rank`` give each code's alphabetical rank, with one more entry, -1, last
-    (so that code -1 sorts first).
+    (so that code -1 sorts first). ``activity`` holds activity codes (-1 for none; default:
+    none).
     """
     n = len(person)
+    if activity is None:
+        activity = np.full(n, -1, np.int32)
     records = _pack(person, time, hint, gid, event, service, destination, klass, is_new,
-                    _EVENT_RANKS, service_rank, destination_rank)
+                    activity, _EVENT_RANKS, service_rank, destination_rank)
     if n:
         position_bits = max(1, (n - 1).bit_length())
         low = int(person.min())
@@ -62,35 +69,40 @@ def pairing_order(person: np.ndarray, time: np.ndarray, hint: np.ndarray, gid: n
         large = _sort_groups(records, words, mask)
         for start, end in large:
             run = records[start:end]
-            records[start:end] = run[np.lexsort((run[:, _GID], run[:, _TIE], run[:, _HINT],
-                                                 run[:, _TIME], run[:, _PERSON]))]
+            records[start:end] = run[np.lexsort((run[:, _GID], run[:, _SAME], run[:, _TIE],
+                                                 run[:, _HINT], run[:, _TIME],
+                                                 run[:, _PERSON]))]
     # the records hold everything now: unpack into the callers' arrays when they can be
     # written (no fresh memory to fault in), else into new ones
     out = {"person": person, "time": time, "event": event, "service": service,
-           "destination": destination, "klass": klass, "is_new": is_new, "gid": gid}
+           "destination": destination, "klass": klass, "is_new": is_new, "gid": gid,
+           "activity": activity}
     for name, values in out.items():
         if not values.flags.writeable or not values.flags.c_contiguous:
             out[name] = values.copy()
     _unpack(records, out["person"], out["time"], out["event"], out["service"],
-            out["destination"], out["klass"], out["is_new"], out["gid"])
+            out["destination"], out["klass"], out["is_new"], out["gid"], out["activity"])
     return out
 
 
 @numba.njit(cache=True, nogil=True)
-def _pack(person, time, hint, gid, event, service, destination, klass, is_new, event_ranks,
-          service_rank, destination_rank):
+def _pack(person, time, hint, gid, event, service, destination, klass, is_new, activity,
+          event_ranks, service_rank, destination_rank):
     n = len(person)
-    records = np.empty((n, 6), np.int64)
+    records = np.empty((n, _FIELDS), np.int64)
     for i in range(n):
         e = np.int64(event[i])
         s, d = np.int64(service[i]), np.int64(destination[i])
         records[i, _PERSON] = person[i]
         records[i, _TIME] = time[i]
         records[i, _HINT] = hint[i]
-        # event order, event, service name, destination name, stored before new
+        # event order, event, service name, destination name
         records[i, _TIE] = ((event_ranks[e] << 58) | (e << 54)
                             | ((service_rank[s] + 1) << 33)
-                            | ((destination_rank[d] + 1) << 12) | np.int64(is_new[i]))
+                            | ((destination_rank[d] + 1) << 12))
+        # class, activity, stored before new
+        records[i, _SAME] = (((np.int64(klass[i]) + 1) << (_CODE_BITS + 1))
+                             | ((np.int64(activity[i]) + 1) << 1) | np.int64(is_new[i]))
         records[i, _GID] = gid[i]
         records[i, _CODES] = (((s + 1) << (2 * _CODE_BITS)) | ((d + 1) << _CODE_BITS)
                               | (np.int64(klass[i]) + 1))
@@ -99,8 +111,8 @@ def _pack(person, time, hint, gid, event, service, destination, klass, is_new, e
 
 @numba.njit(cache=True, nogil=True)
 def _after(records, a, b):
-    """Whether record row ``a`` sorts after row ``b`` (person, time, hint, tie, gid)."""
-    for f in (_PERSON, _TIME, _HINT, _TIE, _GID):
+    """Whether record row ``a`` sorts after row ``b`` (person, time, hint, ties, gid)."""
+    for f in (_PERSON, _TIME, _HINT, _TIE, _SAME, _GID):
         if records[a, f] != records[b, f]:
             return records[a, f] > records[b, f]
     return False
@@ -112,7 +124,7 @@ def _gather(records, words, mask):
     gathered = np.empty_like(records)
     for k in range(len(words)):
         i = words[k] & mask
-        for f in range(6):  # scalar copies: a row slice would make a view each time
+        for f in range(_FIELDS):  # scalar copies: a row slice would make a view each time
             gathered[k, f] = records[i, f]
     return gathered
 
@@ -136,7 +148,7 @@ def _sort_groups(records, words, mask):
             for i in range(start + 1, end):
                 j = i
                 while j > start and _after(records, j - 1, j):
-                    for f in range(6):
+                    for f in range(_FIELDS):
                         records[j - 1, f], records[j, f] = records[j, f], records[j - 1, f]
                     j -= 1
         start = end
@@ -144,13 +156,16 @@ def _sort_groups(records, words, mask):
 
 
 @numba.njit(cache=True, nogil=True)
-def _unpack(records, person, time, event, service, destination, klass, is_new, gid):
+def _unpack(records, person, time, event, service, destination, klass, is_new, gid,
+            activity):
     for i in range(len(records)):
         person[i] = records[i, _PERSON]
         time[i] = records[i, _TIME]
         tie = records[i, _TIE]
         event[i] = (tie >> 54) & 0xF
-        is_new[i] = (tie & 1) == 1
+        same = records[i, _SAME]
+        is_new[i] = (same & 1) == 1
+        activity[i] = ((same >> 1) & _CODE_MASK) - 1
         gid[i] = records[i, _GID]
         codes = records[i, _CODES]
         service[i] = ((codes >> (2 * _CODE_BITS)) & _CODE_MASK) - 1

@@ -1,9 +1,12 @@
 """Flow diagnostics: where time goes, as tables, on imported and simulated data alike.
 
-Each function takes a source (see :mod:`wholeflow.data.source`) and returns a DataFrame;
+Each function takes a source (see :mod:`wholeflow.data.storage.source`) and returns a DataFrame;
 :func:`diagnose` runs them all. Durations are in days; a row with service ``all`` sums or pools
 every service. Figures count what the data hold: stays still open at the end of the extract
-count in censuses and as ``open`` stays, never as if they had ended then.
+count in censuses and as ``open`` stays, never as if they had ended then. Stays whose end was
+never recorded (open far longer than the service's closed stays, ``end_missing``; see
+:mod:`wholeflow.data.episodes.journeys`) count in no census, as no stranded or delayed stay and in
+no length of stay: :func:`data_quality` shows them.
 """
 
 from __future__ import annotations
@@ -15,8 +18,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from wholeflow.data.journeys import DAY_US, days_sql
-from wholeflow.data.source import open_source, opened
+from wholeflow.data.episodes.journeys import DAY_US, days_sql
+from wholeflow.data.storage.source import open_source, opened
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 #: Edges (days) of the length-of-stay histogram; the last bin is open-ended.
@@ -105,7 +108,8 @@ def daily_census(source: Any) -> pd.DataFrame:
 
 
 def length_of_stay(source: Any) -> pd.DataFrame:
-    """Length of stay per service: completed stays (mean, median, p90, max) and open ones.
+    """Length of stay per service: completed stays (mean, median, p90, max), open ones, and
+    those whose end was never recorded (``end_missing``, in no other figure).
 
     ``km_median`` is the Kaplan-Meier median, which counts open stays as "at least this long"
     rather than leaving them out; it is empty when fewer than half the stays have ended.
@@ -113,7 +117,8 @@ def length_of_stay(source: Any) -> pd.DataFrame:
     with opened(source) as data:
         frame = data.df(f"""
             SELECT service, count(*) AS stays, count(ended) AS completed,
-                   count(*) - count(ended) AS open,
+                   count(*) FILTER (WHERE ended IS NULL AND NOT end_missing) AS open,
+                   count(*) FILTER (WHERE end_missing) AS end_missing,
                    avg(length_of_stay) AS mean, median(length_of_stay) AS median,
                    quantile_cont(length_of_stay, 0.9) AS p90, max(length_of_stay) AS max,
                    avg({days_sql('ready', 'started')}) AS mean_to_ready
@@ -123,7 +128,7 @@ def length_of_stay(source: Any) -> pd.DataFrame:
             SELECT service, coalesce(length_of_stay,
                                      {days_sql(f"TIMESTAMP '{data.window.end}'", 'started')})
                                 AS days, ended IS NOT NULL AS complete
-            FROM stays
+            FROM stays WHERE NOT end_missing
         """)
     medians = {service: _km_median(group["days"].to_numpy(float),
                                    group["complete"].to_numpy(bool))
@@ -180,7 +185,7 @@ def delayed_days(source: Any) -> pd.DataFrame:
                    avg(delayed_days) FILTER (WHERE delayed_days > 0) AS mean_delay,
                    quantile_cont(delayed_days, 0.9) FILTER (WHERE delayed_days > 0) AS p90_delay
             FROM (SELECT service, coalesce(destination, '(waiting)') AS destination,
-                         delayed_days FROM stays WHERE ready IS NOT NULL)
+                         delayed_days FROM stays WHERE ready IS NOT NULL AND NOT end_missing)
             GROUP BY GROUPING SETS ((service, destination), (service))
             ORDER BY service, grouping(destination) DESC, destination
         """)
@@ -199,7 +204,7 @@ def stranded(source: Any, thresholds: tuple[float, float] = (7.0, 21.0)) -> pd.D
             ceil_end = _ceil("ended")
             return f"""
                 SELECT service, greatest({ceil_shift}, {first}) AS day, 1 AS d FROM stays
-                WHERE ended IS NULL OR {ceil_end} > {ceil_shift}
+                WHERE (ended IS NULL AND NOT end_missing) OR {ceil_end} > {ceil_shift}
                 UNION ALL
                 SELECT service, greatest({ceil_end}, {first}), -1 FROM stays
                 WHERE ended IS NOT NULL AND {ceil_end} > {ceil_shift}"""
@@ -331,6 +336,31 @@ def weekend_waits(source: Any) -> pd.DataFrame:
     return frame
 
 
+def data_quality(source: Any) -> pd.DataFrame:
+    """Per service (and ``all``): stays, completed, still open at the end of the extract, and
+    open so much longer than the closed stays that their end was never recorded
+    (``end_missing``), with the open limit that decided it, its rule, and the longest of
+    those stays. Simulated data have no missing ends."""
+    with opened(source) as data:
+        end = f"TIMESTAMP '{data.window.end}'"
+        return data.df(f"""
+            SELECT coalesce(s.service, 'all') AS service, count(*) AS stays,
+                   count(s.ended) AS completed,
+                   count(*) FILTER (WHERE s.ended IS NULL AND NOT s.end_missing)
+                       AS open_at_end,
+                   count(*) FILTER (WHERE s.end_missing) AS end_missing,
+                   CASE WHEN grouping(s.service) = 0 THEN any_value(l.p95_closed_days) END
+                       AS p95_closed_days,
+                   CASE WHEN grouping(s.service) = 0 THEN any_value(l.open_limit_days) END
+                       AS open_limit_days,
+                   CASE WHEN grouping(s.service) = 0 THEN any_value(l.rule) END AS rule,
+                   max({days_sql(end, 's.started')}) FILTER (WHERE s.end_missing)
+                       AS longest_open_days
+            FROM stays s LEFT JOIN open_limits l ON l.service = s.service
+            GROUP BY ROLLUP (s.service) ORDER BY s.service NULLS LAST
+        """)
+
+
 class Diagnostics(dict[str, pd.DataFrame]):
     """Every diagnostic table by name (a dict), with a way to save them all."""
 
@@ -377,6 +407,7 @@ def diagnose(source: Any, *, handling_hours: float | Mapping[str, float] | None 
             "readmissions": readmissions(data, readmission_days),
             "discharges_by_weekday": discharges_by_weekday(data),
             "weekend_waits": weekend_waits(data),
+            "data_quality": data_quality(data),
         })
     finally:
         if data is not source:

@@ -8,7 +8,7 @@ Tables:
               position in ``EVENTS`` (:meth:`Store.read` gives the names). Only events
               of imports recorded in ``imports`` count (an import writes its events
               first, then records itself)
-``labels``    the names the codes of ``events`` stand for (:mod:`~wholeflow.data.labels`)
+``labels``    the names the codes of ``events`` stand for (:mod:`~wholeflow.data.checking.labels`)
 ``quarantine`` every row not loaded, with its reason (person pseudonymised, no raw id)
 ``imports``   one row per imported file: hash, rows in / loaded / quarantined
 ``stays``     the shared tables of :mod:`wholeflow.tables`, rebuilt from ``events`` after
@@ -44,9 +44,9 @@ from typing import TypeVar
 import duckdb
 import pandas as pd
 
-from wholeflow.data.journeys import Window
-from wholeflow.data.labels import SCHEMA as LABELS_SCHEMA
-from wholeflow.data.labels import event_name_sql
+from wholeflow.data.checking.labels import SCHEMA as LABELS_SCHEMA
+from wholeflow.data.checking.labels import event_name_sql
+from wholeflow.data.episodes.journeys import Window
 from wholeflow.errors import DataError
 
 STORE_FILE = Path(".wholeflow") / "store.duckdb"

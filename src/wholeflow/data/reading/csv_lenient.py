@@ -8,7 +8,7 @@ on its own. A line with a carriage return inside it, or with more or fewer field
 header, is reported as malformed with its line number; every other line becomes a row. Blank
 lines are not rows (as in DuckDB).
 
-Row numbers are ``line - 1``, the same rule :mod:`~wholeflow.data.readers` uses, so a row's
+Row numbers are ``line - 1``, the same rule :mod:`~wholeflow.data.reading.readers` uses, so a row's
 number tells where it is in the file and malformed lines never share a number with a row.
 """
 

@@ -5,7 +5,8 @@ ended in the window) and delayed days (ready to leaving, within the window), obs
 model's collection window (``start_date + warm_up_days`` to the end of the run, as far as the data
 reach), next to the simulated mean over replications. The *plausible range* is where a single
 extract like this one would fall if the model were right (a 95 % prediction interval from the
-replications: mean +/- t sd sqrt(1 + 1/n)); an observed value outside it is worth a look.
+replications: mean +/- t sd sqrt(1 + 1/n)); an observed value outside it is worth a look. A row
+that cannot be compared (nothing observed, or nothing simulated) says why in ``note``.
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from wholeflow.data.calibrate import model_id
-from wholeflow.data.journeys import days_sql
-from wholeflow.data.source import FlowData, opened
+from wholeflow.data.calibration.calibrate import model_id
+from wholeflow.data.episodes.journeys import days_sql
+from wholeflow.data.storage.source import FlowData, opened
 from wholeflow.model.schema import Model
 
 METRICS = ("mean_occupancy", "mean_length_of_stay", "delayed_days")
@@ -30,12 +31,12 @@ def check_fit(source: Any, model: Model | str | Path | None = None, *, replicati
     """Compare data with simulations of ``model`` (default: ``calibrate(source)``).
 
     ``ids`` maps service names in the data to model ids (a calibration's ``ids``); by default a
-    name maps to itself, or to :func:`~wholeflow.data.calibrate.model_id` of it.
+    name maps to itself, or to :func:`~wholeflow.data.calibration.calibrate.model_id` of it.
     """
     from wholeflow.engine.simulate import simulate
 
     if model is None:
-        from wholeflow.data.calibrate import calibrate
+        from wholeflow.data.calibration.calibrate import calibrate
 
         calibration = calibrate(source)
         model, ids = calibration.model, calibration.ids
@@ -58,11 +59,29 @@ def check_fit(source: Any, model: Model | str | Path | None = None, *, replicati
     table["difference_pct"] = 100 * table["difference"] / table["observed"].replace(0, np.nan)
     table["plausible"] = (table["observed"] >= table["range_low"]) & (
         table["observed"] <= table["range_high"])
+    table["note"] = [_not_compared(m, o, s) for m, o, s in zip(
+        table["metric"], table["observed"], table["simulated"], strict=True)]
     order = {m: i for i, m in enumerate(METRICS)}
     table = table.sort_values(["service", "metric"], key=lambda c: c.map(order)
                               if c.name == "metric" else c)
     return table[["service", "metric", "observed", "simulated", "range_low", "range_high",
-                  "difference", "difference_pct", "plausible"]].reset_index(drop=True)
+                  "difference", "difference_pct", "plausible", "note"]].reset_index(drop=True)
+
+
+_NOT_OBSERVED = {
+    "mean_occupancy": "no census days in the window",
+    "mean_length_of_stay": "no stays ended in the window",
+    "delayed_days": "no delayed days observed (no ready times)",
+}
+
+
+def _not_compared(metric: str, observed: float, simulated: float) -> str:
+    """Why a row could not be compared ('' when it could)."""
+    if pd.isna(observed):
+        return _NOT_OBSERVED.get(metric, "not observed")
+    if pd.isna(simulated):
+        return "not simulated (no such service in the model)"
+    return ""
 
 
 def _model_service(name: str, model: Model, ids: dict[str, str] | None) -> str:

@@ -25,8 +25,10 @@ other                  kept, never part of an episode
 Events with no service (an activity map that leaves it open: "Release A") apply to the person's
 most recently started open stint. With ``infer_ends``, a start in one service ends the
 person's stints in every other service at that moment (process-mining logs that record only
-admissions to each ward). An event equal to the one before it (same person, time, service, event
-and destination), from another row, is a duplicate.
+admissions to each ward). An event equal to the one before it in every mapped field (person,
+time, service, event type, activity, destination and class), from another row, is a
+duplicate: an exact repeat. Different activities of one person at the same time (blood tests
+taken together) are distinct events, never duplicates.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ import numba
 import numpy as np
 
 import wholeflow._numba_cache  # noqa: F401  (before the kernels: where they are cached)
-from wholeflow.data.vocabulary import EVENTS, REASON_CODES
+from wholeflow.data.reading.vocabulary import EVENTS, REASON_CODES
 
 NAT = np.iinfo(np.int64).min
 """Missing time (numpy's NaT as int64 microseconds)."""
@@ -84,24 +86,29 @@ class Episodes:
 
 def pair_events(person: np.ndarray, time: np.ndarray, event: np.ndarray, service: np.ndarray,
                 destination: np.ndarray, klass: np.ndarray, n_services: int,
-                infer_ends: bool = False, source: np.ndarray | None = None
-                ) -> tuple[np.ndarray, Episodes]:
+                infer_ends: bool = False, source: np.ndarray | None = None,
+                activity: np.ndarray | None = None) -> tuple[np.ndarray, Episodes]:
     """Pair sorted events into episodes; returns (reason code per event, 0 = kept) and them.
 
-    ``event`` holds indices into :data:`~wholeflow.data.vocabulary.EVENTS`; ``service``,
+    ``event`` holds indices into :data:`~wholeflow.data.reading.vocabulary.EVENTS`; ``service``,
     ``destination`` and ``klass`` are integer codes (-1 = none); ``time`` is int64 microseconds.
     ``source`` identifies the row each event came from: events of one row (a stay row with two
     assessments) are never duplicates of each other. By default every event is its own row.
+    ``activity`` holds activity codes (-1 = none, the default); repeats must be next to each
+    other (the order of :mod:`.event_order` puts them there).
     """
     n = len(person)
     if source is None:
         source = np.arange(n, dtype=np.int64)
+    if activity is None:
+        activity = np.full(n, -1, np.int32)
     cap = int(np.count_nonzero((event == EV_REFERRAL) | (event == EV_START))) + 1
     out = _pair(
         np.ascontiguousarray(person, np.int64), np.ascontiguousarray(time, np.int64),
         np.ascontiguousarray(event, np.int8), np.ascontiguousarray(service, np.int32),
         np.ascontiguousarray(destination, np.int32), np.ascontiguousarray(klass, np.int32),
-        np.ascontiguousarray(source, np.int64), max(n_services, 1), cap, infer_ends,
+        np.ascontiguousarray(source, np.int64), np.ascontiguousarray(activity, np.int32),
+        max(n_services, 1), cap, infer_ends,
     )
     reasons, count = out[0], out[1]
     arrays = [a[:count] for a in out[2:]]
@@ -110,7 +117,7 @@ def pair_events(person: np.ndarray, time: np.ndarray, event: np.ndarray, service
 
 
 @numba.njit(cache=True, nogil=True)
-def _pair(person, time, event, service, destination, klass, source, n_services, cap,
+def _pair(person, time, event, service, destination, klass, source, activity, n_services, cap,
           infer_ends):
     n = len(person)
     reasons = np.zeros(n, np.int8)
@@ -142,6 +149,7 @@ def _pair(person, time, event, service, destination, klass, source, n_services, 
             n_touched = 0
         elif (time[i] == time[i - 1] and event[i] == event[i - 1]
               and service[i] == service[i - 1] and destination[i] == destination[i - 1]
+              and activity[i] == activity[i - 1] and klass[i] == klass[i - 1]
               and source[i] != source[i - 1]):
             reasons[i] = _R_DUPLICATE
             continue

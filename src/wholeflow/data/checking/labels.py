@@ -4,10 +4,10 @@ Services, patient classes, destinations and activity names repeat millions of ti
 extract, so the store's ``events`` table keeps a code for each and the table ``labels`` (kind,
 code, name) says which name a code stands for. Codes are given in order of first sight and
 never change, so events of earlier imports keep theirs. Event types are coded by their position
-in :data:`~wholeflow.data.vocabulary.EVENTS` and need no table.
+in :data:`~wholeflow.data.reading.vocabulary.EVENTS` and need no table.
 
 The importer works on codes from staging to pairing (sorting and comparing integers is much
-cheaper than text), and :meth:`wholeflow.data.store.Store.read` turns them back into names.
+cheaper than text), and :meth:`wholeflow.data.storage.store.Store.read` turns them back into names.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from wholeflow.data.vocabulary import EVENTS
+from wholeflow.data.reading.vocabulary import EVENTS
 from wholeflow.errors import DataError
 
 KINDS = ("service", "class", "destination", "activity")

@@ -19,9 +19,9 @@ from typing import Any
 
 import pandas as pd
 
-from wholeflow.data.diagnostics import variants
-from wholeflow.data.journeys import days_sql
-from wholeflow.data.source import opened
+from wholeflow.data.diagnosis.diagnostics import variants
+from wholeflow.data.episodes.journeys import days_sql
+from wholeflow.data.storage.source import opened
 
 ARRIVAL = "(arrival)"
 

@@ -1,0 +1,4 @@
+"""Diagnostics and discovery: flow measured from the shared tables, and the journey map discovered.
+
+Modules: diagnostics, discovery.
+"""

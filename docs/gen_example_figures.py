@@ -24,7 +24,7 @@ import pandas as pd
 from scipy import stats
 
 from wholeflow import Model, Results, load_model, simulate
-from wholeflow.data.synthetic import event_log
+from wholeflow.data.synthetic.logs import event_log
 
 EXAMPLES = ("wigan", "liverpool")
 REPLICATIONS = 20

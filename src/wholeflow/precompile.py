@@ -45,7 +45,8 @@ from typing import Any
 GROUPS: dict[str, tuple[str, ...]] = {
     "engine": ("wholeflow.engine.kernel:run_kernel",),
     "kpis": ("wholeflow.engine.kpis:_tally", "wholeflow.engine.kpis:_grouped_quantile",
-             "wholeflow.engine.kpis:_people_tally", "wholeflow.engine.kpis:_journey_counts"),
+             "wholeflow.engine.kpis:_people_tally", "wholeflow.engine.kpis:_journey_counts",
+             "wholeflow.engine.staff_kpis:_repeats"),
     "data": ("wholeflow.data.episodes.event_order:_unpack",
              "wholeflow.data.episodes.stints:_pair",
              "wholeflow.data.episodes.linking:_journeys",
@@ -201,6 +202,7 @@ def _compile_kpis() -> None:
     from wholeflow.engine.kpis import journey_counts, replication_kpis
     from wholeflow.engine.records import DELAY, PERSON, REFERRAL, STINT, aligned_empty
     from wholeflow.engine.replication import Replication
+    from wholeflow.engine.staff_kpis import repeated_assessments
 
     compiled = compile_model(_tiny_model())
     rows = 8
@@ -210,6 +212,7 @@ def _compile_kpis() -> None:
         delays=aligned_empty(rows, DELAY)[:0], events=0)
     replication_kpis(compiled, empty, 0)
     journey_counts(compiled, empty)
+    repeated_assessments(compiled, empty)  # a model with a workforce needs it
 
 
 def _compile_data() -> None:

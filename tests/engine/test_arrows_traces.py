@@ -125,7 +125,7 @@ staff:
     absence: {{sickness: {sickness}}}
 services:
   imc:
-    length_of_stay: 100000
+    length_of_stay: 36000   # longer than any run here: nobody leaves
     workforce: {{team: imc_team, capacity_from_staff: true, care: {{hours: 1, done_by: nurse}}}}
 routes:
   imc: [{{to: home, probability: 1}}]

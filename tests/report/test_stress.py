@@ -290,7 +290,7 @@ def test_stored_run_gives_replications_and_seed(tmp_path):
 
 def test_cli_writes_the_appendix(tmp_path):
     ws = tmp_path / "ws"
-    shutil.copytree(BOLTON, ws, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(BOLTON, ws, ignore=shutil.ignore_patterns("__pycache__", "scenarios"))
     (ws / "wholeflow.yaml").write_text(TINY, encoding="utf-8")
     done = subprocess.run([sys.executable, "-m", "wholeflow", "stress", str(ws), "-n", "2",
                            "--seed", "5"], capture_output=True, text=True, timeout=600)

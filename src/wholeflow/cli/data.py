@@ -15,7 +15,7 @@ from wholeflow.errors import DataError
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-console = Console()
+console = Console(emoji=False)
 
 WORKSPACE = typer.Option(Path("."), "--workspace", "-w", help="workspace folder")
 

@@ -17,7 +17,7 @@ from rich.table import Table
 from wholeflow.errors import WholeflowError
 from wholeflow.examples import DEFAULT, example_folder
 
-console = Console()
+console = Console(emoji=False)
 
 #: A file that marks a folder as made by ``wholeflow demo`` (so a rerun may reuse it).
 MARKER = ".wholeflow/demo"

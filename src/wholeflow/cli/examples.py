@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 from rich.console import Console
 
-console = Console()
+console = Console(emoji=False)
 
 
 def examples() -> None:

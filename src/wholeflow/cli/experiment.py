@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from wholeflow.experiment.search import CapacitySearch
     from wholeflow.experiment.sensitivity import Sensitivity
 
-console = Console()
+console = Console(emoji=False)
 
 #: Service KPIs shown by ``compare`` unless ``--all`` (system KPIs are always shown).
 HEADLINE = ("delayed_days", "mean_wait_days", "mean_occupancy", "utilisation",

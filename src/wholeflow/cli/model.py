@@ -10,8 +10,8 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-console = Console(highlight=False, soft_wrap=True)
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+console = Console(emoji=False, highlight=False, soft_wrap=True)
+err_console = Console(emoji=False, stderr=True, highlight=False, soft_wrap=True)
 
 
 def validate(model: Path = typer.Argument(..., help="model file or workspace folder")) -> None:

@@ -9,7 +9,7 @@ from rich.console import Console
 
 from wholeflow.cli._workspace import WORKSPACE_OPTION, pick_workspace
 
-console = Console()
+console = Console(emoji=False)
 
 
 def report(

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-console = Console()
+console = Console(emoji=False)
 
 TABLES = ("kpis", "stays", "referrals", "delays", "journeys", "daily")
 

@@ -16,7 +16,7 @@ from rich.console import Console
 
 from wholeflow.errors import WholeflowError
 
-console = Console()
+console = Console(emoji=False)
 LOCAL = ("127.0.0.1", "localhost", "::1")
 
 

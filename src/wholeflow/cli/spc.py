@@ -15,7 +15,7 @@ from rich.console import Console
 if TYPE_CHECKING:  # pragma: no cover
     from wholeflow.measure import Measure, SpcResult
 
-console = Console()
+console = Console(emoji=False)
 
 _STYLE = {"improvement": "bold blue", "concern": "bold dark_orange", "Special cause (neither":
           "bold magenta", "Non-random": "bold magenta", "Latest point": "bold", "Target": "bold"}

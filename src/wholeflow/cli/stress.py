@@ -16,7 +16,7 @@ from rich.console import Console
 
 from wholeflow.cli._workspace import WORKSPACE_OPTION, pick_workspace
 
-console = Console(stderr=True)
+console = Console(emoji=False, stderr=True)
 
 
 def stress(

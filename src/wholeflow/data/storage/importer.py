@@ -269,6 +269,7 @@ def import_events(
         report = _import(store, files, plan, sheet, infer_ends, replace, journey_gap_days,
                          extract_end, max_open_days)
     except BaseException:
+        unmark_import(ws)  # first: the mark would keep a folder this import made from being empty
         if not existed:
             leftovers = [store.path, store.path.with_name(store.path.name + ".wal")]
             for leftover in leftovers + ([] if keyed else [secret]):

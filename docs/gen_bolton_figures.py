@@ -24,6 +24,7 @@ import yaml
 from scipy import stats
 
 from wholeflow import Model, Results, load_model, parse_model, simulate
+from wholeflow.experiment.stats import estimate
 
 OUT = Path(__file__).parent / "explanation" / "bolton-source.md"
 REPLICATIONS = 40
@@ -47,10 +48,9 @@ class Ci:
 
     @classmethod
     def of(cls, values: np.ndarray) -> Ci:
-        values = np.asarray(values, dtype=float)
-        half = (stats.t.ppf(0.975, values.size - 1) * values.std(ddof=1) / np.sqrt(values.size)
-                if values.size > 1 else float("nan"))
-        return cls(float(values.mean()), float(values.mean() - half), float(values.mean() + half))
+        """The t interval of :func:`wholeflow.experiment.stats.estimate`, as the CLI gives it."""
+        est = estimate(values)
+        return cls(est.mean, est.low, est.high)
 
     def text(self, digits: int = 0, unit: str = "", scale: float = 1.0) -> str:
         m, lo, hi = (self.mean * scale, self.low * scale, self.high * scale)

@@ -21,10 +21,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from wholeflow import Model, Results, load_model, simulate
 from wholeflow.data.synthetic.logs import event_log
+from wholeflow.experiment.stats import estimate
 
 EXAMPLES = ("wigan", "liverpool")
 REPLICATIONS = 20
@@ -48,10 +48,9 @@ class Ci:
 
     @classmethod
     def of(cls, values: np.ndarray) -> Ci:
-        values = np.asarray(values, dtype=float)
-        half = (stats.t.ppf(0.975, values.size - 1) * values.std(ddof=1) / np.sqrt(values.size)
-                if values.size > 1 else float("nan"))
-        return cls(float(values.mean()), float(values.mean() - half), float(values.mean() + half))
+        """The t interval of :func:`wholeflow.experiment.stats.estimate`, as the CLI gives it."""
+        est = estimate(values)
+        return cls(est.mean, est.low, est.high)
 
     def text(self, digits: int = 0, unit: str = "", scale: float = 1.0) -> str:
         m, lo, hi = (self.mean * scale, self.low * scale, self.high * scale)

@@ -143,8 +143,12 @@ def _default(param: Any) -> str:
 def api_md() -> str:
     """The Python API page: an mkdocstrings entry for every public name, grouped by package."""
     import wholeflow
+    import wholeflow.data
 
-    exports: dict[str, str] = wholeflow._EXPORTS
+    # the names wholeflow takes from wholeflow.data are defined where wholeflow.data says
+    exports: dict[str, str] = {
+        name: wholeflow.data._EXPORTS[name] if module == "wholeflow.data" else module
+        for name, module in wholeflow._EXPORTS.items()}
     lines = [
         "# Python API",
         "",

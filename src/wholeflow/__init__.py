@@ -41,16 +41,17 @@ _EXPORTS: dict[str, str] = {
     "compare": "wholeflow.experiment.compare",
     "search_capacity": "wholeflow.experiment.search",
     "sensitivity": "wholeflow.experiment.sensitivity",
-    "import_events": "wholeflow.data.storage.importer",
-    "ImportReport": "wholeflow.data.storage.importer",
-    "Store": "wholeflow.data.storage.store",
-    "diagnose": "wholeflow.data.diagnosis.diagnostics",
-    "Diagnostics": "wholeflow.data.diagnosis.diagnostics",
-    "discover": "wholeflow.data.diagnosis.discovery",
-    "JourneyMap": "wholeflow.data.diagnosis.discovery",
-    "calibrate": "wholeflow.data.calibration.calibrate",
-    "Calibration": "wholeflow.data.calibration.calibrate",
-    "check_fit": "wholeflow.data.calibration.checkfit",
+    # the data package resolves its own names lazily (wholeflow.data._EXPORTS)
+    "import_events": "wholeflow.data",
+    "ImportReport": "wholeflow.data",
+    "Store": "wholeflow.data",
+    "diagnose": "wholeflow.data",
+    "Diagnostics": "wholeflow.data",
+    "discover": "wholeflow.data",
+    "JourneyMap": "wholeflow.data",
+    "calibrate": "wholeflow.data",
+    "Calibration": "wholeflow.data",
+    "check_fit": "wholeflow.data",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]
